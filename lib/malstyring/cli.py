@@ -1,0 +1,144 @@
+"""Command line: ``python -m malstyring {generate,validate,frame,fit,template} ...``."""
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+
+def _generate(args) -> int:
+    from .synthetic import generate
+
+    generate(args.out, seed=args.seed, index_effect=args.index_effect)
+    return 0
+
+
+def _validate(args) -> int:
+    from .validate import validate_dir
+
+    problems, _ = validate_dir(args.data_dir)
+    for p in problems:
+        print(p)
+    errors = sum(p.severity == "error" for p in problems)
+    warns = len(problems) - errors
+    print(f"{args.data_dir}: {errors} error(s), {warns} warning(s)")
+    if errors or (warns and not args.allow_warnings):
+        return 1
+    return 0
+
+
+def _options(args):
+    from .operationalise import FrameOptions
+
+    return FrameOptions(
+        lead=args.lead,
+        percentile=args.percentile,
+        attainment=args.attainment,
+        exclude_years=tuple(args.exclude_year),
+        drop_smallest=args.drop_smallest,
+    )
+
+
+def _frame(args) -> int:
+    from .operationalise import build_frame
+    from .validate import load_raw
+
+    frame, flow = build_frame(load_raw(args.data_dir), _options(args))
+    out = Path(args.output)
+    frame.to_csv(out, index=False, float_format="%.6f", lineterminator="\n")
+    print(flow.to_string(index=False))
+    print(f"wrote {len(frame):,} rows to {out}")
+    return 0
+
+
+def _fit(args) -> int:
+    from .models import MODELS, fit_model
+    from .operationalise import build_frame
+    from .validate import load_raw
+
+    models = list(MODELS) if args.all else [args.model]
+    frame, _ = build_frame(load_raw(args.data_dir), _options(args))
+    parts = []
+    for model in models:
+        print(f"fitting {model} on {len(frame):,} rows ...", file=sys.stderr, flush=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            fit = fit_model(frame, model)
+        tab = fit.table().reset_index()
+        tab.insert(0, "model", model)
+        tab.insert(1, "kind", "parameter")
+        stats = fit.fit_statistics().rename("estimate").rename_axis("parameter").reset_index()
+        stats.insert(0, "model", model)
+        stats.insert(1, "kind", "fit_statistic")
+        parts += [tab, stats]
+        print(f"  {model}: {fit.seconds:.1f} s, optimiser {fit.optimiser}, loglik {fit.loglik:.1f}", file=sys.stderr)
+    out = pd.concat(parts, ignore_index=True)
+    out.to_csv(args.output, index=False, float_format="%.8g", lineterminator="\n")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _template(args) -> int:
+    from .codebook import TABLES, as_markdown, codebook, columns
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        pd.DataFrame(columns=columns(table)["column"]).to_csv(out / f"{table}.csv", index=False)
+    codebook().to_csv(out / "codebook.csv", index=False)
+    pd.DataFrame(columns=["table", "source_column", "column"]).to_csv(out / "column_map.csv", index=False)
+    (out / "CODEBOOK.md").write_text(as_markdown(), encoding="utf-8")
+    print(f"wrote empty contract tables, codebook.csv, column_map.csv and CODEBOOK.md to {out}")
+    return 0
+
+
+def _add_frame_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lead", type=int, default=1, help="months from scorecard month to outcome month (default 1)")
+    p.add_argument("--percentile", type=float, default=75.0, help="programme-dummy percentile, 0-100 (default 75)")
+    p.add_argument("--attainment", choices=["strict", "partial"], default="strict")
+    p.add_argument("--exclude-year", type=int, action="append", default=[], help="leave out a year (repeatable)")
+    p.add_argument("--drop-smallest", type=float, default=0.0, help="share of smallest offices to leave out (0-1)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m malstyring", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="write the synthetic panel")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=20180101)
+    p.add_argument("--index-effect", type=float, default=-0.026, help="true index coefficient (default -0.026)")
+    p.set_defaults(func=_generate)
+
+    p = sub.add_parser("validate", help="check a data folder against the contract")
+    p.add_argument("data_dir")
+    p.add_argument("--allow-warnings", action="store_true", help="exit 0 when there are warnings but no errors")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("frame", help="write the analysis dataset and print the sample flow")
+    p.add_argument("data_dir")
+    p.add_argument("-o", "--output", required=True)
+    _add_frame_options(p)
+    p.set_defaults(func=_frame)
+
+    p = sub.add_parser("fit", help="fit Models M1-M6")
+    p.add_argument("data_dir")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--model", choices=["M1", "M2", "M3", "M4", "M5", "M6"])
+    group.add_argument("--all", action="store_true")
+    p.add_argument("-o", "--output", required=True)
+    _add_frame_options(p)
+    p.set_defaults(func=_fit)
+
+    p = sub.add_parser("template", help="write empty, correctly headed contract files and the codebook")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_template)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:  # includes DataContractError: a clear message, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 1

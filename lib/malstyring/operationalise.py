@@ -1,0 +1,311 @@
+"""From the raw contract tables to the analysis frame, following the article's appendices.
+
+All shares are 0–1. Months are ``YYYY-MM``. Every row the operationalisation drops is counted by reason in the
+sample-flow table returned with the frame; nothing is dropped silently.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .panel import month_number, year_of
+from .reference import indicator_catalogue, included_indicators
+from .validate import RawData
+
+ATTAINMENT_CODINGS = ("strict", "partial")
+PARTIAL_TOLERANCE = 0.10
+"""Partial ('yellow') attainment: within 10 % of the target (relative) scores half a point. The article does not
+give the yellow thresholds; this is our assumption."""
+
+FIGURE2_INDICATORS = {
+    "att_employer_assistance": "employer_assistance",
+    "att_contact_48h": "contact_48h",
+    "att_nae_follow_up_6m": "nae_follow_up_6m",
+}
+"""The three individual attainment dummies of Figure 2 and Table 2 -> indicator codes."""
+
+EFFORT_SHARES = {
+    "jobmatch_share": "jobmatch",
+    "employer_assistance_share": "employer_assistance",
+    "contact_48h_share": "contact_48h",
+    "journal_24h_share": "journal_24h",
+}
+"""Continuous NAV-effort covariates that are scorecard indicator values."""
+
+FOLLOW_UP_3M = {2012: "jobseekers_follow_up_3m", 2013: "jobseekers_follow_up_3m", 2014: "jobseekers_follow_up_3m"}
+FOLLOW_UP_3M_2015 = "follow_up_combined_3m"
+"""'Oppfølging 3 måneder': the job-seeker indicator in 2012–2014, the combined indicator that replaced it in 2015."""
+
+PROGRAMMES = (
+    "prog_wage_subsidy",
+    "prog_work_practice",
+    "prog_training",
+    "prog_follow_up",
+    "prog_work_assessment",
+    "prog_sheltered_work",
+    "prog_work_rehab",
+    "prog_assessment_treatment",
+    "prog_self_employment",
+    "prog_adaptation",
+)
+SIZE_CATEGORIES = 5
+
+
+@dataclass(frozen=True)
+class FrameOptions:
+    """Choices of the operationalisation; the defaults are the article's reading.
+
+    lead: months between the scorecard month t and the outcome month (article: 1).
+    percentile: programme-use dummies are 1 for office-months at or above this percentile (0–100) of the
+        programme's share among offices in the same month (article: 75).
+    attainment: 'strict' (target met = 1 point) or 'partial' (also half a point within 10 % of the target).
+    exclude_years: calendar years of the scorecard month t to leave out (robustness: 2012).
+    drop_smallest: share (0–1) of offices, smallest by mean state employees, to leave out (robustness: 0.2).
+    """
+
+    lead: int = 1
+    percentile: float = 75.0
+    attainment: str = "strict"
+    exclude_years: tuple[int, ...] = ()
+    drop_smallest: float = 0.0
+
+    def __post_init__(self):
+        if not isinstance(self.lead, int | np.integer) or not 1 <= self.lead <= 24:
+            raise ValueError(f"lead must be a whole number of months from 1 to 24, got {self.lead!r}")
+        if not 0 < self.percentile < 100:
+            raise ValueError(f"percentile must be between 0 and 100 (exclusive), got {self.percentile!r}")
+        if self.attainment not in ATTAINMENT_CODINGS:
+            raise ValueError(f"attainment must be one of {ATTAINMENT_CODINGS}, got {self.attainment!r}")
+        if not 0 <= self.drop_smallest < 1:
+            raise ValueError(f"drop_smallest must be a share in [0, 1), got {self.drop_smallest!r}")
+
+
+def attainment_points(values: pd.DataFrame, coding: str = "strict") -> pd.Series:
+    """Points (0, 0.5 or 1) for each row of a long indicator table (office_id, month, indicator, value).
+
+    Directions: ``at_least`` (value >= target), ``at_most`` (value <= target), ``within_band`` (|value| <= target),
+    ``relative_to_last_year`` (value >= the same office's value 12 months earlier; NaN when that is unknown).
+    ``partial`` coding gives half a point within 10 % (relative) of a fixed target.
+    """
+    if coding not in ATTAINMENT_CODINGS:
+        raise ValueError(f"attainment coding must be one of {ATTAINMENT_CODINGS}, got {coding!r}")
+    cat = indicator_catalogue()
+    target = values["indicator"].map(cat["target"]).astype(float)
+    direction = values["indicator"].map(cat["direction"])
+    v = values["value"].astype(float)
+    points = pd.Series(np.nan, index=values.index)
+    tol = PARTIAL_TOLERANCE if coding == "partial" else 0.0
+    rules = {
+        "at_least": (v >= target, v >= target * (1 - tol)),
+        "at_most": (v <= target, v <= target * (1 + tol)),
+        "within_band": (v.abs() <= target, v.abs() <= target * (1 + tol)),
+    }
+    for name, (full, part) in rules.items():
+        sel = direction == name
+        points[sel] = np.where(full[sel], 1.0, np.where(part[sel] & (tol > 0), 0.5, 0.0))
+    rel = direction == "relative_to_last_year"
+    if rel.any():
+        sub = values.loc[rel, ["office_id", "month", "indicator", "value"]].copy()
+        sub["num"] = month_number(sub["month"])
+        prev = sub[["office_id", "indicator", "num", "value"]].copy()
+        prev["num"] += 12
+        merged = sub.merge(prev, on=["office_id", "indicator", "num"], how="left", suffixes=("", "_prev"))
+        met = np.where(merged["value_prev"].isna(), np.nan, (merged["value"] >= merged["value_prev"]).astype(float))
+        points[rel] = met
+    return points
+
+
+def goal_attainment_index(values: pd.DataFrame, coding: str = "strict") -> pd.DataFrame:
+    """The goal-attainment index per office-month: points / points possible over the year's included indicators.
+
+    Returns columns office_id, month, index (0–1), n_included (indicators that counted), n_missing (included
+    indicators without a value that month; they are left out of numerator and denominator).
+    """
+    vals = values.copy()
+    vals["year"] = year_of(vals["month"])
+    included = pd.concat(
+        [pd.DataFrame({"year": y, "indicator": included_indicators(y)}) for y in sorted(vals["year"].unique())]
+    )
+    vals = vals.merge(included, on=["year", "indicator"], how="inner")
+    vals["points"] = attainment_points(vals, coding)
+    grouped = vals.groupby(["office_id", "month"], sort=True)
+    out = grouped["points"].agg(points="sum", n_included="count").reset_index()
+    out["index"] = out["points"] / out["n_included"]
+    expected = out["month"].str.slice(0, 4).astype(int).map({y: len(included_indicators(y)) for y in range(2012, 2016)})
+    out["n_missing"] = expected - out["n_included"]
+    out.loc[out["n_included"] == 0, "index"] = np.nan
+    return out[["office_id", "month", "index", "n_included", "n_missing"]]
+
+
+def indicator_wide(values: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Indicator values for ``codes`` as columns, one row per office-month."""
+    sub = values[values["indicator"].isin(codes)]
+    return sub.pivot(index=["office_id", "month"], columns="indicator", values="value").reset_index()
+
+
+def programme_dummies(office_month: pd.DataFrame, percentile: float = 75.0) -> pd.DataFrame:
+    """Programme-use dummies: 1 when a programme's share of the office's programme users is at or above the
+    ``percentile`` (0–100) of that share among all offices in the same month, else 0.
+
+    An office with nobody on programmes has share 0 for every type.
+    """
+    shares = office_month[list(PROGRAMMES)].div(office_month["on_programme"].where(office_month["on_programme"] > 0), axis=0)
+    shares = shares.fillna(0.0)
+    cut = shares.groupby(office_month["month"]).transform(lambda s: s.quantile(percentile / 100.0))
+    return (shares >= cut - 1e-12).astype(int)
+
+
+def size_quintiles(office_month: pd.DataFrame, n: int = SIZE_CATEGORIES) -> pd.Series:
+    """Office size category 1..n by quantiles of the office's mean number of state employees over the panel.
+
+    Ties are broken by office id so that the categories are equally large (stable, deterministic).
+    """
+    mean_staff = office_month.groupby("office_id")["state_employees"].mean().sort_index()
+    ranks = mean_staff.rank(method="first")
+    return pd.qcut(ranks, n, labels=False).astype(int) + 1
+
+
+def _controls(raw: RawData, frame: pd.DataFrame) -> pd.DataFrame:
+    offices = raw["offices"][["office_id", "municipality_id", "county_id", "pilot"]]
+    out = frame.merge(offices, on="office_id", how="left")
+    mm = raw["municipality_month"].rename(columns={"gross_unemployment": "unemployment_municipality"})
+    out = out.merge(mm, on=["municipality_id", "month"], how="left")
+    cm = raw["county_month"].rename(columns={"gross_unemployment": "unemployment_county"})
+    out = out.merge(cm, on=["county_id", "month"], how="left")
+    my = raw["municipality_year"]
+    year = year_of(out["month"])
+    mon = out["month"].str.slice(5, 7).astype(int)
+    # income: calendar year; students: the October figure of year Y applies from October Y to September Y+1
+    out["income_year"] = year
+    out["student_year"] = np.where(mon >= 10, year, year - 1)
+    inc = my[["municipality_id", "year", "median_household_income_nok"]].rename(columns={"year": "income_year"})
+    stu = my[["municipality_id", "year", "student_share"]].rename(columns={"year": "student_year"})
+    out = out.merge(inc, on=["municipality_id", "income_year"], how="left")
+    out = out.merge(stu, on=["municipality_id", "student_year"], how="left")
+    out["log_median_income"] = np.log(out["median_household_income_nok"])
+    return out.drop(columns=["income_year", "student_year", "median_household_income_nok"])
+
+
+def covariates(raw: RawData, options: FrameOptions = FrameOptions()) -> pd.DataFrame:
+    """All office-month covariates at the scorecard month t (no outcome), one row per office-month."""
+    om = raw["office_month"]
+    iv = raw["indicator_values"]
+    idx = goal_attainment_index(iv, options.attainment)
+    frame = om[["office_id", "month"]].merge(idx, on=["office_id", "month"], how="left")
+    # individual attainment dummies
+    fig2 = iv[iv["indicator"].isin(FIGURE2_INDICATORS.values())].copy()
+    fig2["points"] = attainment_points(fig2, options.attainment)
+    att = fig2.pivot(index=["office_id", "month"], columns="indicator", values="points")
+    att = att.rename(columns={v: k for k, v in FIGURE2_INDICATORS.items()}).reset_index()
+    frame = frame.merge(att, on=["office_id", "month"], how="left")
+    # continuous effort shares from the indicator table
+    codes = list(EFFORT_SHARES.values()) + list(FOLLOW_UP_3M.values()) + [FOLLOW_UP_3M_2015]
+    wide = indicator_wide(iv, sorted(set(codes)))
+    for code in set(codes) - set(wide.columns):
+        wide[code] = np.nan
+    wide = wide.rename(columns={v: k for k, v in EFFORT_SHARES.items()})
+    is2015 = year_of(wide["month"]) >= 2015
+    wide["follow_up_3m_share"] = np.where(is2015, wide[FOLLOW_UP_3M_2015], wide["jobseekers_follow_up_3m"])
+    keep = ["office_id", "month", *EFFORT_SHARES.keys(), "follow_up_3m_share"]
+    frame = frame.merge(wide[keep], on=["office_id", "month"], how="left")
+    # office-month registers
+    users = om["nae_users"].where(om["nae_users"] > 0)
+    reg = pd.DataFrame({"office_id": om["office_id"], "month": om["month"]})
+    reg["staff_sick_leave"] = om["staff_sick_leave"]
+    reg["activity_plan_share"] = om["with_activity_plan"] / users
+    reg["on_programme_share"] = om["on_programme"] / users
+    reg = pd.concat([reg, programme_dummies(om, options.percentile)], axis=1)
+    demo = {
+        "upper_secondary_share": "upper_secondary",
+        "non_oecd_share": "non_oecd_immigrants",
+        "keep_job_share": "goal_keep_job",
+        "women_share": "women",
+        "over_50_share": "over_50",
+        "key_duration_share": "key_duration",
+    }
+    for new, col in demo.items():
+        reg[new] = om[col] / users
+    reg["nae_users"] = om["nae_users"]
+    reg["staff_mean_age"] = om["staff_mean_age"]
+    reg["staff_mean_seniority"] = om["staff_mean_seniority_months"]
+    reg["staff_mean_salary"] = om["staff_mean_salary_nok"] / 1000.0
+    reg["users_per_employee"] = om["nae_users"] / om["state_employees"].where(om["state_employees"] > 0)
+    reg["state_employees"] = om["state_employees"]
+    size = size_quintiles(om)
+    reg["size_category"] = reg["office_id"].map(size)
+    for k in range(2, SIZE_CATEGORIES + 1):
+        reg[f"size_{k}"] = (reg["size_category"] == k).astype(int)
+    frame = frame.merge(reg, on=["office_id", "month"], how="left")
+    return _controls(raw, frame)
+
+
+def outcome(raw: RawData, lead: int = 1) -> pd.DataFrame:
+    """The outcome for scorecard month t: share of NAE exits that went to work in month t + ``lead``.
+
+    Columns: office_id, month (= t), outcome_month, exits, exits_to_work, to_work_share (0–1, NaN if no exits).
+    """
+    om = raw["office_month"][["office_id", "month", "nae_exits", "nae_exits_to_work"]].copy()
+    om["num"] = month_number(om["month"]) - lead
+    nums = month_number(raw["office_month"]["month"])
+    lookup = pd.DataFrame({"office_id": raw["office_month"]["office_id"], "num": nums, "month": raw["office_month"]["month"]})
+    out = om.rename(columns={"month": "outcome_month"}).merge(lookup, on=["office_id", "num"], how="inner")
+    out = out.rename(columns={"nae_exits": "exits", "nae_exits_to_work": "exits_to_work"})
+    out["to_work_share"] = out["exits_to_work"] / out["exits"].where(out["exits"] > 0)
+    return out[["office_id", "month", "outcome_month", "exits", "exits_to_work", "to_work_share"]]
+
+
+MODEL_COLUMNS_REQUIRED = (
+    "index",
+    *FIGURE2_INDICATORS,
+    *EFFORT_SHARES,
+    "follow_up_3m_share",
+    "staff_sick_leave",
+    "activity_plan_share",
+    "on_programme_share",
+    "upper_secondary_share",
+    "users_per_employee",
+    "unemployment_municipality",
+    "unemployment_county",
+    "log_median_income",
+    "labour_demand",
+    "health_benefit_share",
+    "aap_psych_share",
+    "student_share",
+)
+
+
+def build_frame(raw: RawData, options: FrameOptions = FrameOptions()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The analysis dataset (one row per office-month used in estimation) and its sample-flow table.
+
+    The sample flow lists, in order, every reason rows leave the data with the count removed and remaining.
+    """
+    cov = covariates(raw, options)
+    flow = [("Office-months in the data", "", len(cov))]
+
+    def step(df: pd.DataFrame, keep: pd.Series, reason: str) -> pd.DataFrame:
+        kept = df[keep]
+        flow.append((reason, len(df) - len(kept), len(kept)))
+        return kept
+
+    cov = step(cov, cov["index"].notna(), "No included indicator values (index undefined)")
+    if options.exclude_years:
+        cov = step(cov, ~year_of(cov["month"]).isin(options.exclude_years), f"Years left out: {options.exclude_years}")
+    if options.drop_smallest > 0:
+        staff = raw["office_month"].groupby("office_id")["state_employees"].mean()
+        cutoff = staff.rank(method="first", pct=True)
+        small = set(cutoff[cutoff <= options.drop_smallest].index)
+        reason = f"Smallest {options.drop_smallest:.0%} of offices left out"
+        cov = step(cov, ~cov["office_id"].isin(small), reason)
+    out = outcome(raw, options.lead)
+    cov = cov.merge(out, on=["office_id", "month"], how="left")
+    last = month_number(raw["office_month"]["month"]).max()
+    beyond = month_number(cov["month"]) + options.lead > last
+    cov = step(cov, ~beyond, f"Outcome month (t+{options.lead}) after the panel ends")
+    cov = step(cov, cov["outcome_month"].notna(), "Outcome month missing for the office")
+    cov = step(cov, cov["to_work_share"].notna(), "No exits in the outcome month (share undefined)")
+    complete = cov[list(MODEL_COLUMNS_REQUIRED)].notna().all(axis=1)
+    cov = step(cov, complete, "Missing covariate")
+    sample_flow = pd.DataFrame(flow, columns=["step", "removed", "remaining"])
+    sample_flow.loc[0, "removed"] = ""
+    return cov.reset_index(drop=True), sample_flow

@@ -1,0 +1,24 @@
+"""The panel's calendar: months are strings ``YYYY-MM``."""
+
+import pandas as pd
+
+PANEL_START = "2012-01"
+PANEL_END = "2015-10"
+YEARS = (2012, 2013, 2014, 2015)
+
+
+def panel_months(start: str = PANEL_START, end: str = PANEL_END) -> list[str]:
+    """All months from ``start`` to ``end`` inclusive, as ``YYYY-MM`` strings."""
+    return [p.strftime("%Y-%m") for p in pd.period_range(start, end, freq="M")]
+
+
+def month_number(months: pd.Series) -> pd.Series:
+    """Months as consecutive integers (``YYYY-MM`` -> 12*year + month - 1) for lag arithmetic."""
+    years = months.str.slice(0, 4).astype(int)
+    mons = months.str.slice(5, 7).astype(int)
+    return 12 * years + mons - 1
+
+
+def year_of(months: pd.Series) -> pd.Series:
+    """The calendar year of ``YYYY-MM`` strings, as integers."""
+    return months.str.slice(0, 4).astype(int)

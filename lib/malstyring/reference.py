@@ -1,0 +1,57 @@
+"""Reference data shipped with the project (``data/reference``).
+
+* ``indicator_catalogue.csv`` – Table 3 of the article: each scorecard indicator, its target and direction,
+  and for each year whether it is ``included``, ``excluded`` (with the article's reason) or ``absent``.
+* ``variables.csv`` – every regression variable with its Norwegian and English label, in the article's row order.
+* ``published_results.csv`` – Tables 1 and 2 as printed.
+* ``codebook.csv`` – the data contract (see :mod:`malstyring.codebook`).
+"""
+
+from functools import cache
+
+import pandas as pd
+
+from .panel import YEARS
+from .paths import REFERENCE_DIR
+
+STATUSES = ("included", "excluded", "absent")
+DIRECTIONS = ("at_least", "at_most", "within_band", "relative_to_last_year", "count")
+
+
+@cache
+def indicator_catalogue() -> pd.DataFrame:
+    """Table 3 as a data frame, one row per indicator (index: ``code``)."""
+    cat = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype={"exclusion_reason": str, "note": str})
+    bad = set(cat["direction"]) - set(DIRECTIONS)
+    if bad:
+        raise ValueError(f"indicator_catalogue.csv: unknown direction(s) {sorted(bad)}; allowed: {DIRECTIONS}")
+    for year in YEARS:
+        bad = set(cat[f"status_{year}"]) - set(STATUSES)
+        if bad:
+            raise ValueError(f"indicator_catalogue.csv: status_{year} has {sorted(bad)}; allowed: {STATUSES}")
+    return cat.set_index("code")
+
+
+def included_indicators(year: int) -> list[str]:
+    """Codes of the indicators that count in the goal-attainment index in ``year``."""
+    cat = indicator_catalogue()
+    return cat.index[cat[f"status_{year}"] == "included"].tolist()
+
+
+def active_indicator_counts() -> dict[int, int]:
+    """Number of included indicators per year (the article prints 11, 6, 7, 7 for 2012–2015)."""
+    return {year: len(included_indicators(year)) for year in YEARS}
+
+
+@cache
+def variables() -> pd.DataFrame:
+    """Regression variables in the article's row order, with labels, block and unit."""
+    return pd.read_csv(REFERENCE_DIR / "variables.csv", keep_default_na=False)
+
+
+@cache
+def published_results() -> pd.DataFrame:
+    """Tables 1–2 as printed: columns table, model, variable, value, stars ('' when none)."""
+    pub = pd.read_csv(REFERENCE_DIR / "published_results.csv", comment="#", dtype={"stars": str})
+    pub["stars"] = pub["stars"].fillna("")
+    return pub

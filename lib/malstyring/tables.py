@@ -1,0 +1,142 @@
+"""Tables that render in the HTML book, the PDF and Jupyter alike.
+
+MyST-NB's LaTeX output ignores ``text/html``, so tables are emitted as MyST Markdown (a ``{table}`` directive with
+a caption and label around a pipe table); the book renders that Markdown in both HTML and PDF, so each table is
+numbered and can be cross-referenced with ``{numref}``.
+"""
+
+import numpy as np
+import pandas as pd
+
+
+class Markdown:
+    """An object whose only rich representation is (MyST) Markdown."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _cell(value) -> str:
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def pipe_table(df: pd.DataFrame, align: str | None = None) -> str:
+    """A DataFrame as a Markdown pipe table (index dropped; values already formatted as text)."""
+    cols = list(df.columns)
+    align = align or "l" + "r" * (len(cols) - 1)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(_cell(c) for c in cols) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def book_table(df: pd.DataFrame, caption: str, label: str, align: str | None = None, widths: str = "auto") -> Markdown:
+    """A numbered, captioned table (MyST ``{table}`` directive) from a DataFrame of formatted values."""
+    body = pipe_table(df, align)
+    return Markdown(f"```{{table}} {caption}\n:name: {label}\n:widths: {widths}\n\n{body}\n```\n")
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    """A number with fixed decimals ('' for missing), as the article prints them."""
+    if x is None or not np.isfinite(x):
+        return ""
+    return f"{x:.{digits}f}"
+
+
+AGREE = "="
+SIGN_ONLY = "s"
+DISAGREE = "x"
+
+
+def agreement(repro: float, repro_stars: str, published: float, published_stars: str) -> str:
+    """'=' sign and significance (at 5 %) agree, 's' only the sign agrees, 'x' the sign differs.
+
+    A published 0.000 (or -0.000) has no usable sign; then only significance is compared ('=' or 's').
+    """
+    same_sig = bool(repro_stars) == bool(published_stars)
+    if published == 0 or np.sign(repro) == np.sign(published):
+        return AGREE if same_sig else SIGN_ONLY
+    return DISAGREE
+
+
+def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """Long comparison of reproduced and published coefficients, one row per (model, variable) in article order.
+
+    Columns: model, variable, label_en, label_no, estimate, se_cluster, stars, published, published_stars, agree.
+    """
+    rows = []
+    for model in models:
+        fit = fits[model]
+        tab = fit.table()
+        pub = published[published["model"] == model].set_index("variable")
+        for var in labels["variable"]:
+            if var not in tab.index and var not in pub.index:
+                continue
+            est = tab.loc[var] if var in tab.index else None
+            row = {
+                "model": model,
+                "variable": var,
+                "label_en": labels.set_index("variable").loc[var, "label_en"],
+                "label_no": labels.set_index("variable").loc[var, "label_no"],
+                "estimate": est["estimate"] if est is not None else np.nan,
+                "se_cluster": est["se_cluster"] if est is not None else np.nan,
+                "stars": est["stars"] if est is not None else "",
+                "published": float(pub.loc[var, "value"]) if var in pub.index else np.nan,
+                "published_stars": pub.loc[var, "stars"] if var in pub.index else "",
+            }
+            both = est is not None and var in pub.index
+            row["agree"] = (
+                agreement(row["estimate"], row["stars"], row["published"], row["published_stars"]) if both else ""
+            )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """Wide, formatted reproduced-vs-published table in the article's row order, with fit statistics at the foot.
+
+    Reproduced cells read 'coef stars (clustered SE)'; published cells 'coef stars'; the last column lists the
+    agreement code per model ('=' sign and significance agree, 's' sign only, 'x' sign differs).
+    """
+    order = list(dict.fromkeys(comparison["variable"]))
+    first = comparison.drop_duplicates("variable").set_index("variable")
+    out = pd.DataFrame({"Variable": [f"{first.loc[v, 'label_en']} (*{first.loc[v, 'label_no']}*)" for v in order]})
+    agree_cells = [[] for _ in order]
+    for model in models:
+        sub = comparison[comparison["model"] == model].set_index("variable")
+        rep, pub = [], []
+        for i, v in enumerate(order):
+            if v in sub.index and np.isfinite(sub.loc[v, "estimate"]):
+                r = sub.loc[v]
+                rep.append(f"{fmt(r['estimate'])}{r['stars']} ({fmt(r['se_cluster'])})")
+            else:
+                rep.append("")
+            if v in sub.index and np.isfinite(sub.loc[v, "published"]):
+                pub.append(f"{fmt(sub.loc[v, 'published'])}{sub.loc[v, 'published_stars']}")
+            else:
+                pub.append("")
+            if v in sub.index and sub.loc[v, "agree"]:
+                agree_cells[i].append(sub.loc[v, "agree"])
+            else:
+                agree_cells[i].append("·")
+        out[f"{model}"] = rep
+        out[f"{model} publ."] = pub
+    out["Agree"] = [" ".join(a) for a in agree_cells]
+    foot = []
+    for stat, label, digits in (("n_obs", "N", 0), ("n_groups", "Counties", 0), ("aic", "AIC", 0), ("bic", "BIC", 0), ("loglik", "Log likelihood", 0)):
+        row = {"Variable": label}
+        for model in models:
+            value = fits[model].fit_statistics()[stat]
+            row[model] = f"{value:,.{digits}f}" if stat in ("n_obs", "n_groups") else f"{value:.{digits}f}"
+            p = published[(published["model"] == model) & (published["variable"] == stat)]
+            row[f"{model} publ."] = f"{float(p['value'].iloc[0]):,.0f}" if len(p) else ""
+        row["Agree"] = ""
+        foot.append(row)
+    return pd.concat([out, pd.DataFrame(foot)], ignore_index=True)

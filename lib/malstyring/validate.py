@@ -1,0 +1,293 @@
+"""Reading a data folder and checking it against the contract.
+
+Every problem is reported with its file, column, row key(s) and the rule broken. Problems of the same kind are
+grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
+Errors stop the analysis; warnings (such as a month missing for an office) are reported and carried into the
+sample-flow table. Input folders are only ever read.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import codebook as cb
+from .panel import PANEL_END, PANEL_START, month_number, panel_months
+from .reference import indicator_catalogue
+
+MAPPING_FILE = "column_map.csv"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAX_KEYS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where (file, column, keys) and what (rule), with how many rows break it."""
+
+    file: str
+    column: str
+    rule: str
+    keys: tuple[str, ...] = ()
+    n_rows: int = 0
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}: column '{self.column}'" if self.column else self.file
+        rows = ""
+        if self.n_rows:
+            shown = "; ".join(self.keys)
+            more = f" (+{self.n_rows - len(self.keys)} more)" if self.n_rows > len(self.keys) else ""
+            rows = f" [{self.n_rows} row(s): {shown}{more}]"
+        return f"{self.severity.upper()}: {where}: {self.rule}{rows}"
+
+
+class DataContractError(ValueError):
+    """Raised when a data folder breaks the contract; the message lists every error."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"the data folder breaks the data contract ({len(problems)} problem(s)):\n{lines}")
+
+
+@dataclass
+class RawData:
+    """The six contract tables of one data folder, plus the warnings found while validating them."""
+
+    tables: dict[str, pd.DataFrame]
+    warnings: list[Problem] = field(default_factory=list)
+    source: Path | None = None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _find_file(data_dir: Path, table: str) -> Path | None:
+    for suffix in cb.READ_SUFFIXES:
+        path = data_dir / f"{table}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _column_map(data_dir: Path) -> dict[str, dict[str, str]]:
+    """Optional ``column_map.csv`` (table, source_column, column): the analyst's names -> contract names."""
+    path = data_dir / MAPPING_FILE
+    if not path.exists():
+        return {}
+    mapping = pd.read_csv(path, dtype=str)
+    missing = {"table", "source_column", "column"} - set(mapping.columns)
+    if missing:
+        raise DataContractError([Problem(MAPPING_FILE, "", f"missing column(s) {sorted(missing)}")])
+    out: dict[str, dict[str, str]] = {}
+    for row in mapping.itertuples():
+        out.setdefault(row.table, {})[row.source_column] = row.column
+    return out
+
+
+def read_table(path: Path, table: str, rename: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read one table (CSV, Parquet or Excel), keeping identifier and month columns as text."""
+    text_cols = cb.text_columns(table)
+    rename = rename or {}
+    source_names = {rename_from: to for rename_from, to in rename.items()}
+    text_source = [src for src, to in source_names.items() if to in text_cols] + text_cols
+    if path.suffix == ".csv":
+        df = pd.read_csv(path, dtype={c: str for c in text_source}, keep_default_na=False, na_values=[""])
+    elif path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_excel(path, dtype={c: str for c in text_source})
+    df = df.rename(columns=rename)
+    for col in text_cols:
+        if col in df.columns:
+            df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)
+    return df
+
+
+def _key_strings(df: pd.DataFrame, keys: list[str], mask: pd.Series) -> tuple[tuple[str, ...], int]:
+    rows = df.loc[mask, keys] if keys else df.loc[mask]
+    n = int(mask.sum())
+    shown = rows.head(MAX_KEYS_SHOWN)
+    if keys:
+        labels = tuple(", ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True)) for r in shown.itertuples(False))
+    else:
+        labels = tuple(f"row {i + 2}" for i in shown.index)
+    return labels, n
+
+
+def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    keys = [k for k in cb.key_columns(name) if k in df.columns]
+    for spec in cb.columns(name).itertuples():
+        col = spec.column
+        if col not in df.columns:
+            problems.append(Problem(file, col, "required column is missing"))
+            continue
+        values = df[col]
+        missing = values.isna()
+        if missing.any():
+            k, n = _key_strings(df, keys, missing)
+            problems.append(Problem(file, col, "missing value", k, n))
+        present = ~missing
+        if spec.dtype in ("int", "float"):
+            numeric = pd.to_numeric(values, errors="coerce")
+            bad_type = present & numeric.isna()
+            if spec.dtype == "int":
+                bad_type |= present & numeric.notna() & (numeric != np.floor(numeric))
+            if bad_type.any():
+                k, n = _key_strings(df, keys, bad_type)
+                problems.append(Problem(file, col, f"not a valid {spec.dtype}", k, n))
+            ok = present & ~bad_type
+            if spec.min != "":
+                low = ok & (numeric < float(spec.min))
+                if low.any():
+                    k, n = _key_strings(df, keys, low)
+                    rule = "negative count" if spec.min == "0" and spec.dtype == "int" else f"below minimum {spec.min}"
+                    if spec.unit.startswith("share"):
+                        rule = "share outside 0–1"
+                    problems.append(Problem(file, col, rule, k, n))
+            if spec.max != "":
+                high = ok & (numeric > float(spec.max))
+                if high.any():
+                    k, n = _key_strings(df, keys, high)
+                    rule = "share outside 0–1" if spec.unit.startswith("share") else f"above maximum {spec.max}"
+                    problems.append(Problem(file, col, rule, k, n))
+        elif spec.dtype == "month":
+            text = values.astype(str)
+            bad = present & ~text.str.match(MONTH_PATTERN)
+            if bad.any():
+                k, n = _key_strings(df, keys, bad)
+                problems.append(Problem(file, col, "not a month of the form YYYY-MM", k, n))
+            outside = present & ~bad & ((text < PANEL_START) | (text > PANEL_END))
+            if outside.any():
+                k, n = _key_strings(df, keys, outside)
+                problems.append(Problem(file, col, f"month outside the panel {PANEL_START}..{PANEL_END}", k, n))
+    if keys and len(keys) == len(cb.key_columns(name)):
+        dup = df.duplicated(keys, keep=False)
+        if dup.any():
+            k, n = _key_strings(df, keys, dup)
+            problems.append(Problem(file, "+".join(keys), "duplicate key", k, n))
+    return problems
+
+
+def _as_numeric(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    out = df.copy()
+    for spec in cb.columns(name).itertuples():
+        if spec.dtype in ("int", "float") and spec.column in out.columns:
+            out[spec.column] = pd.to_numeric(out[spec.column], errors="coerce")
+    return out
+
+
+def _cross_checks(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    om, offices = t["office_month"], t["offices"]
+    f_om = files["office_month"]
+    keys = ["office_id", "month"]
+    # an office in two counties: the same office_id listed with different counties
+    counties = offices.groupby("office_id")["county_id"].nunique()
+    two = counties[counties > 1]
+    if len(two):
+        shown = tuple(f"office_id={i}" for i in two.index[:MAX_KEYS_SHOWN])
+        problems.append(Problem(files["offices"], "county_id", "office in two counties", shown, len(two)))
+    # counts that must not exceed their totals
+    limits = {"nae_exits_to_work": "nae_exits", "on_programme": "nae_users", "with_activity_plan": "nae_users"}
+    limits |= {c: "nae_users" for c in ("upper_secondary", "non_oecd_immigrants", "goal_keep_job", "women", "over_50")}
+    limits |= {c: "nae_users" for c in ("key_duration",)}
+    limits |= {c: "on_programme" for c in om.columns if c.startswith("prog_")}
+    for col, total in limits.items():
+        if col in om.columns and total in om.columns:
+            bad = om[col] > om[total]
+            if bad.any():
+                k, n = _key_strings(om, keys, bad)
+                rule = "exits to work greater than exits" if col == "nae_exits_to_work" else f"greater than {total}"
+                problems.append(Problem(f_om, col, rule, k, n))
+    # offices known
+    known = set(offices["office_id"])
+    for name in ("office_month", "indicator_values"):
+        unknown = ~t[name]["office_id"].isin(known)
+        if unknown.any():
+            k, n = _key_strings(t[name], keys, unknown)
+            problems.append(Problem(files[name], "office_id", "office not in offices", k, n))
+    # indicator codes
+    codes = set(indicator_catalogue().index)
+    iv = t["indicator_values"]
+    unknown = ~iv["indicator"].isin(codes)
+    if unknown.any():
+        k, n = _key_strings(iv, ["office_id", "month", "indicator"], unknown)
+        problems.append(Problem(files["indicator_values"], "indicator", "unknown indicator code", k, n))
+    # every office's municipality and county must have controls
+    for table, col in (("municipality_month", "municipality_id"), ("municipality_year", "municipality_id")):
+        missing = ~offices[col].isin(set(t[table][col]))
+        if missing.any():
+            k, n = _key_strings(offices, ["office_id"], missing)
+            problems.append(Problem(files["offices"], col, f"no rows in {files[table]}", k, n))
+    missing = ~offices["county_id"].isin(set(t["county_month"]["county_id"]))
+    if missing.any():
+        k, n = _key_strings(offices, ["office_id"], missing)
+        problems.append(Problem(files["offices"], "county_id", f"no rows in {files['county_month']}", k, n))
+    return problems
+
+
+def _month_gaps(om: pd.DataFrame, file: str) -> list[Problem]:
+    """Warnings for months missing inside an office's series and for offices that start late or end early."""
+    expected = len(panel_months())
+    per_office = om.groupby("office_id")["month"].nunique()
+    short = per_office[per_office < expected]
+    if short.empty:
+        return []
+    num = month_number(om["month"])
+    span = num.groupby(om["office_id"]).agg(["min", "max", "count"])
+    inner = span[(span["max"] - span["min"] + 1) > span["count"]].index
+    problems = []
+    if len(inner):
+        shown = tuple(f"office_id={i}" for i in inner[:MAX_KEYS_SHOWN])
+        problems.append(Problem(file, "month", "gap in an office's months", shown, len(inner), "warning"))
+    edge = short.index.difference(inner)
+    if len(edge):
+        shown = tuple(f"office_id={i}" for i in edge[:MAX_KEYS_SHOWN])
+        rule = f"office observed in fewer than the panel's {expected} months"
+        problems.append(Problem(file, "month", rule, shown, len(edge), "warning"))
+    return problems
+
+
+def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
+    """Check a data folder against the contract. Returns (problems, tables read)."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return [Problem(str(data_dir), "", "data folder does not exist")], {}
+    mapping = _column_map(data_dir)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for name in cb.TABLES:
+        path = _find_file(data_dir, name)
+        if path is None:
+            problems.append(Problem(f"{name}.csv", "", "required file is missing (also looked for .parquet, .xlsx)"))
+            continue
+        files[name] = path.name
+        df = read_table(path, name, mapping.get(name))
+        problems += _check_columns(name, df, path.name)
+        tables[name] = _as_numeric(df, name)
+    structural = any(p.rule in ("required column is missing",) or "file is missing" in p.rule for p in problems)
+    if not structural and not problems:
+        problems += _cross_checks(tables, files)
+        problems += _month_gaps(tables["office_month"], files["office_month"])
+    elif not structural:
+        problems += _cross_checks(tables, files)
+    return problems, tables
+
+
+def load_raw(data_dir: str | Path) -> RawData:
+    """Read and validate a data folder; raise :class:`DataContractError` listing every error.
+
+    Warnings do not stop the load; they are returned in ``RawData.warnings`` for the sample-flow table.
+    """
+    problems, tables = validate_dir(data_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataContractError(errors)
+    for name in ("office_month", "indicator_values"):
+        tables[name] = tables[name].sort_values(cb.key_columns(name), kind="stable").reset_index(drop=True)
+    warnings = [p for p in problems if p.severity == "warning"]
+    return RawData(tables=tables, warnings=warnings, source=Path(data_dir))
