@@ -22,7 +22,9 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from .reference import variables
 
 OUTCOME = "to_work_share"
-OPTIMISERS = ("lbfgs", "bfgs", "powell")
+OPTIMISERS = ("lbfgs", "powell", "nm")
+"""Tried in order until one fits without warnings. L-BFGS is fast; Powell and Nelder-Mead (derivative-free, on
+the two profiled variance parameters only) rescue the fits where L-BFGS stops early."""
 FIT_STATS = ("n_obs", "n_groups", "aic", "bic", "loglik")
 BOUNDARY_NOTE = "MLE may be on the boundary"
 """statsmodels warns of a boundary solution whenever a variance is below 0.01 in absolute terms, which every
@@ -157,7 +159,14 @@ def _within_group_inverse(a: np.ndarray, office: np.ndarray, s2: float, so2: flo
 
 
 def marginal_loglik(
-    y: np.ndarray, x: np.ndarray, beta: np.ndarray, county: np.ndarray, office: np.ndarray, s2: float, so2: float, sc2: float
+    y: np.ndarray,
+    x: np.ndarray,
+    beta: np.ndarray,
+    county: np.ndarray,
+    office: np.ndarray,
+    s2: float,
+    so2: float,
+    sc2: float,
 ) -> float:
     """Gaussian log-likelihood of the three-level random-intercept model at given parameters (closed form)."""
     total = 0.0
@@ -207,8 +216,9 @@ def fit_mixed(
 ) -> MixedFit:
     """Fit ``outcome ~ terms`` with county and office-in-county random intercepts by ML (not REML).
 
-    Optimisers are tried in order (L-BFGS, BFGS, Powell) until one converges; every convergence warning is kept
-    in ``messages`` and re-issued, never silenced.
+    Optimisers are tried in order (L-BFGS, Powell, Nelder-Mead) until one fits without warnings; if none does, the
+    fit with the highest log-likelihood is used and its warnings are re-issued. Every problem, including those of
+    optimisers that were not used, is kept in ``messages``.
     """
     missing = [t for t in [outcome, county, office, *terms] if t not in frame.columns]
     if missing:
@@ -219,29 +229,38 @@ def fit_mixed(
     data = data.sort_values([county, office], kind="stable").reset_index(drop=True)
     formula = f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
     start = time.perf_counter()
+    md = smf.mixedlm(formula, data, groups=data[county], re_formula="1", vc_formula={"office": f"0 + C({office})"})
     messages: list[str] = []
-    result = None
-    used = ""
+    attempts = []  # (optimiser, result, problems)
     for optimiser in OPTIMISERS:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            md = smf.mixedlm(formula, data, groups=data[county], re_formula="1", vc_formula={"office": f"0 + C({office})"})
             try:
-                res = md.fit(reml=False, method=optimiser)
+                # a rescue starts where the previous optimiser stopped
+                start_params = attempts[-1][1].params_object if attempts else None
+                res = md.fit(reml=False, method=optimiser, start_params=start_params)
             except (np.linalg.LinAlgError, ValueError) as err:
                 messages.append(f"{optimiser}: failed ({err})")
                 continue
-        notes = [
-            f"{optimiser}: {w.message}"
+        problems = [
+            str(w.message)
             for w in caught
             if issubclass(w.category, ConvergenceWarning | RuntimeWarning) and BOUNDARY_NOTE not in str(w.message)
         ]
-        messages.extend(notes)
-        result, used = res, optimiser
-        if res.converged and not any("ConvergenceWarning" in n or "converge" in n.lower() for n in notes):
+        if not res.converged and not problems:
+            problems.append("did not converge")
+        attempts.append((optimiser, res, problems))
+        if not problems:
             break
-    if result is None:
+    if not attempts:
         raise RuntimeError(f"model {model}: every optimiser failed: {messages}")
+    # a clean fit if there is one, else the highest log-likelihood; earlier optimisers' problems become notes
+    clean = [a for a in attempts if not a[2]]
+    used, result, problems = clean[0] if clean else max(attempts, key=lambda a: a[1].llf)
+    for optimiser, _res, probs in attempts:
+        if optimiser != used:
+            messages += [f"note: {optimiser} had problems ({'; '.join(probs)}); used {used}"]
+    messages += [f"{used}: {p}" for p in problems]
     names = list(result.fe_params.index)
     beta = result.fe_params.to_numpy()
     s2 = float(result.scale)
@@ -257,7 +276,8 @@ def fit_mixed(
     cov_cl, _ = clustered_covariance(x, y - x @ beta, county_codes, office_codes, s2, so2, sc2)
     se_cl = np.sqrt(np.diag(cov_cl))
     for msg in messages:
-        warnings.warn(f"model {model}: {msg}", ConvergenceWarning, stacklevel=2)
+        if not msg.startswith("note:"):
+            warnings.warn(f"model {model}: {msg}", ConvergenceWarning, stacklevel=2)
     return MixedFit(
         model=model,
         terms=list(terms),

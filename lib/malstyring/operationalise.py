@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .panel import month_number, year_of
-from .reference import indicator_catalogue, included_indicators
+from .reference import included_indicators, indicator_catalogue
 from .validate import RawData
 
 ATTAINMENT_CODINGS = ("strict", "partial")
@@ -150,7 +150,9 @@ def programme_dummies(office_month: pd.DataFrame, percentile: float = 75.0) -> p
 
     An office with nobody on programmes has share 0 for every type.
     """
-    shares = office_month[list(PROGRAMMES)].div(office_month["on_programme"].where(office_month["on_programme"] > 0), axis=0)
+    shares = office_month[list(PROGRAMMES)].div(
+        office_month["on_programme"].where(office_month["on_programme"] > 0), axis=0
+    )
     shares = shares.fillna(0.0)
     cut = shares.groupby(office_month["month"]).transform(lambda s: s.quantile(percentile / 100.0))
     return (shares >= cut - 1e-12).astype(int)
@@ -248,7 +250,9 @@ def outcome(raw: RawData, lead: int = 1) -> pd.DataFrame:
     om = raw["office_month"][["office_id", "month", "nae_exits", "nae_exits_to_work"]].copy()
     om["num"] = month_number(om["month"]) - lead
     nums = month_number(raw["office_month"]["month"])
-    lookup = pd.DataFrame({"office_id": raw["office_month"]["office_id"], "num": nums, "month": raw["office_month"]["month"]})
+    lookup = pd.DataFrame(
+        {"office_id": raw["office_month"]["office_id"], "num": nums, "month": raw["office_month"]["month"]}
+    )
     out = om.rename(columns={"month": "outcome_month"}).merge(lookup, on=["office_id", "num"], how="inner")
     out = out.rename(columns={"nae_exits": "exits", "nae_exits_to_work": "exits_to_work"})
     out["to_work_share"] = out["exits_to_work"] / out["exits"].where(out["exits"] > 0)

@@ -9,9 +9,9 @@ Design and assumptions (the article does not pin these down; the book's appendix
 * **Offices.** Offices per county follow the 2012 municipality counts, with Oslo's district offices and a few
   shared offices bringing the total to 437. State employees per office are log-normal with the article's
   quantiles (40 % above 9, 20 % above 20), clipped to the printed range 1–178. Users with reduced work capacity
-  (NAE) are about 32 per employee, giving about 200,000 nationally; exits are about 2.75 % of users a month
-  (about 66,000 a year), with at least one exit in every office-month (the article's N of 19,665 = 437 x 45
-  implies that every office-month had an outcome).
+  (NAE) are about 50 x employees^0.85 (more users per employee in small offices), about 200,000 nationally;
+  exits are about 2.75 % of users a month (about 66,000 a year), with at least one exit in every office-month
+  (the article's N of 19,665 = 437 x 45 implies that every office-month had an outcome).
 * **Scorecard.** Each indicator's monthly value is ``target + scale * z``, with ``z`` a latent score made of a
   year effect, the office's scorecard propensity (persistent, slightly higher in small offices), a county
   effect and an AR(1) monthly shock; so an indicator is met exactly when ``z >= 0``. Base rates are set so that
@@ -27,7 +27,9 @@ Design and assumptions (the article does not pin these down; the book's appendix
   variable scales and centring the article does not report. Exits to work are then drawn as
   ``Binomial(exits, p)`` (clipped to 0.01–0.99), so small offices show shares of exactly 0 or 1.
   Random-intercept standard deviations are chosen so that a null model gives ICCs close to 0.07 (office) and
-  0.014 (county).
+  0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
+  Model 1 near the published -2410. County effects and office sizes are drawn at fixed normal quantiles in
+  random order, so these targets hold for every seed, not just the default.
 * **Programme dummies, index and size categories** entering the true model are computed with the same
   operationalisation code the analysis uses (75th percentile, strict attainment, size quintiles).
 
@@ -42,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .operationalise import PROGRAMMES, FrameOptions, covariates
 from .panel import panel_months
@@ -52,9 +55,9 @@ GENERATOR_VERSION = "1.0.0"
 DEFAULT_SEED = 20180101
 PUBLISHED_INDEX_EFFECT = -0.026
 TARGET_MEAN_SHARE = 0.41
-SD_COUNTY = 0.030
-SD_OFFICE = 0.052
-SD_MONTH = 0.085
+SD_COUNTY = 0.024
+SD_OFFICE = 0.060
+SD_MONTH = 0.10
 """Extra office-month noise in the true share (overdispersion), sized to the published log-likelihoods."""
 
 # county number -> (name, offices); 2012 municipality counts adjusted to 437 offices (Oslo: 15 district offices)
@@ -95,7 +98,7 @@ INDICATOR_DESIGN = {
     "aap_follow_up_decision": (0.70, 0.08),
     "aap_activity_plan": (0.65, 0.08),
 }
-YEAR_SHIFT = {2012: 0.50, 2013: 0.42, 2014: 0.38, 2015: 0.12}
+YEAR_SHIFT = {2012: 0.36, 2013: 0.40, 2014: 0.38, 2015: 0.14}
 """Added to every latent score: the index declines from 2012 to 2015."""
 SIZE_LOADING = -0.25
 """Correlation between an office's scorecard propensity and its (log) size: small offices score a little better."""
@@ -129,6 +132,12 @@ def _offices(rng: np.random.Generator) -> pd.DataFrame:
     return offices
 
 
+def _quantile_draws(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Standard-normal quantiles in random order: with only 19 counties this keeps county-level spreads stable
+    across seeds (only which county gets which value is random)."""
+    return rng.permutation(norm.ppf((np.arange(n) + 0.5) / n))
+
+
 def _ar1(rng: np.random.Generator, shape: tuple[int, int], rho: float) -> np.ndarray:
     """Standard-normal AR(1) series along axis 1 (months)."""
     e = rng.standard_normal(shape)
@@ -152,14 +161,17 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     n_c = len(county_codes)
 
     # --- office size and users -------------------------------------------------------------------------------
-    z_size = rng.standard_normal(n_o)
-    staff_base = np.clip(np.exp(2.05 + 1.30 * z_size), 1, 178)
+    # log-normal sizes at fixed quantiles (only their assignment to offices is random), so every seed has the
+    # article's size distribution: 40 % above 9 and 20 % above 20 state employees, range 1–178
+    z_size = _quantile_draws(rng, n_o)
+    staff_base = np.clip(np.exp(1.854 + 1.355 * z_size), 1, 178)
     staff_base[np.argmin(staff_base)] = 1.0
     staff_base[np.argmax(staff_base)] = 178.0
     staff = np.clip(np.rint(staff_base[:, None] * (1 + 0.03 * rng.standard_normal((n_o, n_t)))), 1, 178)
-    per_employee = np.clip(rng.normal(34, 5, n_o), 15, 60)
+    # small offices serve more users per state employee (municipal staff carry part of the work there)
+    users_base = 50.4 * staff_base**0.85 * np.exp(0.15 * rng.standard_normal(n_o))
     season = 0.02 * np.sin(2 * np.pi * np.arange(n_t) / 12)
-    users = np.rint(staff_base[:, None] * per_employee[:, None] * (1 + season + 0.02 * rng.standard_normal((n_o, n_t))))
+    users = np.rint(users_base[:, None] * (1 + season + 0.02 * rng.standard_normal((n_o, n_t))))
     users = np.maximum(users, 3).astype(int)
     exit_rate = 0.0275 * np.exp(0.15 * rng.standard_normal(n_o))
     exits = 1 + rng.poisson(np.maximum(users * exit_rate[:, None] - 1, 0.05))
@@ -167,7 +179,7 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     # --- office-level latent scorecard propensity ----------------------------------------------------------------
     a_office = SIZE_LOADING * (np.log(staff_base) - np.log(staff_base).mean()) / np.log(staff_base).std()
     a_office = a_office + np.sqrt(1 - SIZE_LOADING**2) * rng.standard_normal(n_o)
-    a_county = 0.2 * rng.standard_normal(n_c)
+    a_county = 0.2 * _quantile_draws(rng, n_c)
 
     def share(base: np.ndarray, sd_month: float, low: float = 0.0, high: float = 1.0) -> np.ndarray:
         return np.clip(base[:, None] + sd_month * rng.standard_normal((n_o, n_t)), low, high)
@@ -203,8 +215,6 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     cat = indicator_catalogue()
     values: dict[str, np.ndarray] = {}
     year_shift = np.array([YEAR_SHIFT[y] for y in years])
-    from scipy.stats import norm
-
     for code, (p_met, scale) in INDICATOR_DESIGN.items():
         loading = SCORE_LOADING
         noise_sd = np.sqrt(1 - loading**2)
@@ -307,7 +317,7 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     beta = true_coefficients(index_effect)
     eta = x[beta.index].to_numpy() @ beta.to_numpy()
     eta = eta - np.nanmean(eta) + TARGET_MEAN_SHARE
-    u_county = SD_COUNTY * rng.standard_normal(n_c)
+    u_county = SD_COUNTY * _quantile_draws(rng, n_c)
     u_office = SD_OFFICE * rng.standard_normal(n_o)
     key = pd.MultiIndex.from_frame(x[["office_id", "month"]])
     p_t = pd.Series(eta, index=key).reindex(pd.MultiIndex.from_frame(om[["office_id", "month"]])).to_numpy()
@@ -354,5 +364,7 @@ def generate(
     manifest = write_tables(tables, Path(out), manifest)
     if verbose:
         rows = sum(len(t) for t in tables.values())
-        print(f"wrote {len(tables)} tables ({rows:,} rows) to {out} in {time.perf_counter() - start:.1f} s (seed {seed})")
+        print(
+            f"wrote {len(tables)} tables ({rows:,} rows) to {out} in {time.perf_counter() - start:.1f} s (seed {seed})"
+        )
     return manifest

@@ -130,7 +130,13 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         out[f"{model} publ."] = pub
     out["Agree"] = [" ".join(a) for a in agree_cells]
     foot = []
-    for stat, label, digits in (("n_obs", "N", 0), ("n_groups", "Counties", 0), ("aic", "AIC", 0), ("bic", "BIC", 0), ("loglik", "Log likelihood", 0)):
+    for stat, label, digits in (
+        ("n_obs", "N", 0),
+        ("n_groups", "Counties", 0),
+        ("aic", "AIC", 0),
+        ("bic", "BIC", 0),
+        ("loglik", "Log likelihood", 0),
+    ):
         row = {"Variable": label}
         for model in models:
             value = fits[model].fit_statistics()[stat]

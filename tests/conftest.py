@@ -1,0 +1,23 @@
+"""Shared fixtures: one synthetic panel per test session (generated, never the user's data folder)."""
+
+import pytest
+from malstyring.operationalise import FrameOptions, build_frame
+from malstyring.synthetic import DEFAULT_SEED, generate
+from malstyring.validate import load_raw
+
+
+@pytest.fixture(scope="session")
+def synthetic_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synthetic")
+    generate(out, seed=DEFAULT_SEED, verbose=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def raw(synthetic_dir):
+    return load_raw(synthetic_dir)
+
+
+@pytest.fixture(scope="session")
+def frame_and_flow(raw):
+    return build_frame(raw, FrameOptions())

@@ -1,0 +1,137 @@
+"""Index, attainment and the other operationalisations, computed by hand on tiny frames."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from malstyring.operationalise import (
+    PROGRAMMES,
+    FrameOptions,
+    attainment_points,
+    build_frame,
+    goal_attainment_index,
+    programme_dummies,
+    size_quintiles,
+)
+from malstyring.reference import included_indicators
+
+
+def _values(rows):
+    return pd.DataFrame(rows, columns=["office_id", "month", "indicator", "value"])
+
+
+def test_attainment_directions_strict_and_partial():
+    vals = _values(
+        [
+            (1, "2013-01", "contact_48h", 0.85),  # at least 0.85: met exactly at target
+            (1, "2013-01", "employer_assistance", 0.19),  # at least 0.20: missed, but within 10 %
+            (1, "2013-01", "sick_leave", 0.070),  # at most 0.068: missed, within 10 %
+            (1, "2013-01", "market_share", 0.10),  # at least 0.40: far off
+        ]
+    )
+    assert attainment_points(vals, "strict").tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert attainment_points(vals, "partial").tolist() == [1.0, 0.5, 0.5, 0.0]
+
+
+def test_relative_target_compares_with_same_month_last_year():
+    vals = _values(
+        [
+            (1, "2013-03", "graded_sick_leave_12w", 0.30),
+            (1, "2014-03", "graded_sick_leave_12w", 0.31),  # up on last year: met
+            (2, "2013-03", "graded_sick_leave_12w", 0.30),
+            (2, "2014-03", "graded_sick_leave_12w", 0.29),  # down: missed
+            (3, "2014-03", "graded_sick_leave_12w", 0.50),  # no value a year earlier: not evaluable
+        ]
+    )
+    points = attainment_points(vals)
+    assert points.iloc[[1, 3]].tolist() == [1.0, 0.0]
+    assert np.isnan(points.iloc[4])
+
+
+def test_index_counts_only_the_years_included_indicators():
+    year = 2013
+    codes = included_indicators(year)
+    assert len(codes) == 6
+    # office 1 meets every 2013 target; office 2 meets two of six; an indicator not on the 2013 card is ignored
+    rows = []
+    for code in codes:
+        rows.append((1, "2013-05", code, 0.999 if code != "sick_leave" else 0.01))
+    met_two = {"contact_48h": 0.90, "employer_assistance": 0.25}
+    for code in codes:
+        value = met_two.get(code, 0.0 if code != "sick_leave" else 0.5)
+        rows.append((2, "2013-05", code, value))
+    rows.append((2, "2013-05", "journal_24h", 0.99))  # only on the 2012 card
+    idx = goal_attainment_index(_values(rows)).set_index("office_id")
+    assert idx.loc[1, "index"] == 1.0
+    assert idx.loc[2, "index"] == pytest.approx(2 / 6)
+    assert idx.loc[2, "n_included"] == 6 and idx.loc[2, "n_missing"] == 0
+
+
+def test_index_leaves_missing_indicator_out_of_the_denominator():
+    codes = included_indicators(2015)
+    rows = [(1, "2015-02", c, 0.999) for c in codes[:-1] if c != "graded_sick_leave_12w"]
+    idx = goal_attainment_index(_values(rows)).iloc[0]
+    assert idx["index"] == 1.0
+    assert idx["n_included"] == len(rows) and idx["n_missing"] == len(codes) - len(rows)
+
+
+def test_programme_dummies_by_hand():
+    # four offices, one month; shares of wage subsidy among programme users: 0.1, 0.2, 0.3, 0.4
+    om = pd.DataFrame({"office_id": [1, 2, 3, 4], "month": ["2012-01"] * 4, "on_programme": [10, 10, 10, 0]})
+    for p in PROGRAMMES:
+        om[p] = 0
+    om["prog_wage_subsidy"] = [1, 2, 3, 0]
+    om["prog_training"] = [9, 8, 7, 0]
+    d = programme_dummies(om, percentile=75)
+    # wage-subsidy shares 0.1, 0.2, 0.3, 0 (office 4 has nobody on programmes): 75th pct = 0.225 -> only office 3
+    assert d["prog_wage_subsidy"].tolist() == [0, 0, 1, 0]
+    # training shares 0.9, 0.8, 0.7, 0: 75th pct = 0.825 -> office 1
+    assert d["prog_training"].tolist() == [1, 0, 0, 0]
+    # percentile 50: wage 0.15 -> offices 2, 3
+    assert programme_dummies(om, percentile=50)["prog_wage_subsidy"].tolist() == [0, 1, 1, 0]
+
+
+def test_size_quintiles_equal_groups_by_mean_staff():
+    om = pd.DataFrame(
+        {"office_id": np.repeat(np.arange(1, 11), 2), "state_employees": np.repeat(np.arange(10, 0, -1), 2)}
+    )
+    size = size_quintiles(om)
+    assert size.loc[10] == 1 and size.loc[9] == 1 and size.loc[1] == 5 and size.loc[2] == 5
+    assert size.value_counts().tolist() == [2] * 5
+
+
+def test_frame_on_synthetic_panel_has_the_articles_counts(frame_and_flow, raw):
+    frame, flow = frame_and_flow
+    assert len(raw["office_month"]) == 20102
+    assert len(frame) == 19665
+    assert flow["remaining"].iloc[-1] == 19665
+    assert flow.loc[flow["step"].str.startswith("Outcome month (t+1) after"), "removed"].item() == 437
+    assert frame["index"].between(0, 1).all()
+
+
+def test_no_leakage_across_offices_with_longer_lead(raw):
+    frame, flow = build_frame(raw, FrameOptions(lead=3))
+    assert len(frame) == 437 * (46 - 3)
+    om = raw["office_month"].set_index(["office_id", "month"])
+    sample = frame.sample(50, random_state=1)
+    for row in sample.itertuples():
+        src = om.loc[(row.office_id, row.outcome_month)]
+        assert row.exits == src["nae_exits"] and row.exits_to_work == src["nae_exits_to_work"]
+        months_apart = (pd.Period(row.outcome_month, "M") - pd.Period(row.month, "M")).n
+        assert months_apart == 3
+
+
+def test_restrictions_are_counted(raw):
+    frame, flow = build_frame(raw, FrameOptions(exclude_years=(2012,), drop_smallest=0.2))
+    removed = dict(zip(flow["step"], flow["removed"], strict=True))
+    assert removed["Years left out: (2012,)"] == 437 * 12
+    assert removed["Smallest 20% of offices left out"] == round(0.2 * 437) * (46 - 12)
+    assert frame["month"].str.startswith("2012").sum() == 0
+
+
+def test_bad_options_are_rejected():
+    with pytest.raises(ValueError, match="lead"):
+        FrameOptions(lead=0)
+    with pytest.raises(ValueError, match="attainment"):
+        FrameOptions(attainment="yellow")
+    with pytest.raises(ValueError, match="percentile"):
+        FrameOptions(percentile=100)
