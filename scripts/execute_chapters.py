@@ -35,6 +35,8 @@ def _tidy(path: Path) -> None:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "hide-input" not in tags:
             cell.metadata["tags"] = [*tags, "hide-input"]
+        if "tags" in cell.metadata and not cell.metadata["tags"]:
+            del cell.metadata["tags"]  # papermill adds empty tag lists; they would show up in the paired .md
     nbformat.write(nb, path)
 
 

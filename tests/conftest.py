@@ -1,6 +1,7 @@
 """Shared fixtures: one synthetic panel per test session (generated, never the user's data folder)."""
 
 import pytest
+
 from malstyring.operationalise import FrameOptions, build_frame
 from malstyring.synthetic import DEFAULT_SEED, generate
 from malstyring.validate import load_raw

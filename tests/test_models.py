@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from malstyring.models import clustered_covariance, fit_mixed, intraclass_correlations, marginal_loglik, stars
 from scipy import stats
+
+from malstyring.models import clustered_covariance, fit_mixed, intraclass_correlations, marginal_loglik, stars
 
 
 def simulate_panel(seed, n_counties=12, offices_per_county=8, months=20, beta=(0.4, -0.05, 0.1), sds=(0.05, 0.08, 0.2)):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from malstyring.models import MODELS, model_terms
 from malstyring.reference import active_indicator_counts, indicator_catalogue, published_results, variables
 

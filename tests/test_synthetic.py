@@ -5,6 +5,7 @@ import json
 import warnings
 
 import pytest
+
 from malstyring.calibration import calibration_report
 from malstyring.models import fit_mixed, fit_model
 from malstyring.synthetic import DEFAULT_SEED, GENERATOR_VERSION, generate, true_coefficients

@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 import pytest
+
 from malstyring.validate import DataContractError, load_raw, validate_dir
 
 
