@@ -275,10 +275,7 @@ def fit_mixed(
             messages.append(f"{used}: the {label} variance ({var:.2e}) is on the boundary (zero)")
     cov_cl, _ = clustered_covariance(x, y - x @ beta, county_codes, office_codes, s2, so2, sc2)
     se_cl = np.sqrt(np.diag(cov_cl))
-    for msg in messages:
-        if not msg.startswith("note:"):
-            warnings.warn(f"model {model}: {msg}", ConvergenceWarning, stacklevel=2)
-    return MixedFit(
+    fit = MixedFit(
         model=model,
         terms=list(terms),
         coef=pd.Series(beta, index=names),
@@ -297,6 +294,15 @@ def fit_mixed(
         seconds=time.perf_counter() - start,
         messages=messages,
     )
+    emit_warnings(fit)
+    return fit
+
+
+def emit_warnings(fit: "MixedFit") -> None:
+    """Re-issue a fit's convergence problems as ConvergenceWarnings (notes about unused optimisers are not)."""
+    for msg in fit.messages:
+        if not msg.startswith("note:"):
+            warnings.warn(f"model {fit.model}: {msg}", ConvergenceWarning, stacklevel=3)
 
 
 def fit_model(frame: pd.DataFrame, model: str) -> MixedFit:
@@ -327,3 +333,50 @@ def predict_at_means(
     se = np.sqrt(np.einsum("ij,jk,ik->i", rows, cov, rows))
     z = stats.norm.ppf(0.5 + level / 2)
     return pd.DataFrame({variable: grid, "predicted": pred, "se": se, "lower": pred - z * se, "upper": pred + z * se})
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A short hash of a frame's contents (columns and values), used as a cache key."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(",".join(frame.columns).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def fit_models(frame: pd.DataFrame, models=MODELS, cache_dir=None, verbose: bool = False) -> dict[str, MixedFit]:
+    """Fit several of Models M1–M6, reusing results cached under ``cache_dir`` (keyed by the frame's contents
+    and the package version) so that chapters sharing a frame do not refit. Progress goes to stdout."""
+    import pickle
+    from pathlib import Path
+
+    from . import __version__
+
+    key = frame_fingerprint(frame)
+    fits = {}
+    for model in models:
+        path = Path(cache_dir) / f"{model}-{key}-{__version__}.pkl" if cache_dir else None
+        if path is not None and path.exists():
+            fits[model] = pickle.loads(path.read_bytes())
+            emit_warnings(fits[model])
+            continue
+        fits[model] = fit_model(frame, model)
+        if verbose:
+            print(f"fitted {model} in {fits[model].seconds:.1f} s", flush=True)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pickle.dumps(fits[model]))
+    return fits
+
+
+def convergence_report(fits: dict[str, MixedFit]) -> str:
+    """Markdown: each model's optimiser and every convergence message, for display under a results table."""
+    lines = []
+    for name, fit in fits.items():
+        problems = [m for m in fit.messages if not m.startswith("note:")]
+        notes = [m.removeprefix("note: ") for m in fit.messages if m.startswith("note:")]
+        status = "converged without warnings" if not problems else "**warning:** " + "; ".join(problems)
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        lines.append(f"- {name}: optimiser {fit.optimiser}, {status}{extra}.")
+    return "\n".join(lines)

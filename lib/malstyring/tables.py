@@ -43,11 +43,14 @@ def book_table(df: pd.DataFrame, caption: str, label: str, align: str | None = N
     return Markdown(f"```{{table}} {caption}\n:name: {label}\n:widths: {widths}\n\n{body}\n```\n")
 
 
+MINUS = "\u2212"
+
+
 def fmt(x: float, digits: int = 3) -> str:
-    """A number with fixed decimals ('' for missing), as the article prints them."""
+    """A number with fixed decimals ('' for missing) and a typographic minus, which never breaks across lines."""
     if x is None or not np.isfinite(x):
         return ""
-    return f"{x:.{digits}f}"
+    return f"{x:.{digits}f}".replace("-", MINUS)
 
 
 AGREE = "="
@@ -140,9 +143,9 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         row = {"Variable": label}
         for model in models:
             value = fits[model].fit_statistics()[stat]
-            row[model] = f"{value:,.{digits}f}" if stat in ("n_obs", "n_groups") else f"{value:.{digits}f}"
+            row[model] = f"{value:,.{digits}f}".replace("-", MINUS)
             p = published[(published["model"] == model) & (published["variable"] == stat)]
-            row[f"{model} publ."] = f"{float(p['value'].iloc[0]):,.0f}" if len(p) else ""
+            row[f"{model} publ."] = f"{float(p['value'].iloc[0]):,.0f}".replace("-", MINUS) if len(p) else ""
         row["Agree"] = ""
         foot.append(row)
     return pd.concat([out, pd.DataFrame(foot)], ignore_index=True)
