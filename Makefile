@@ -85,3 +85,6 @@ env-yml:
 
 clean:
 	rm -rf book/_build book/chapters build
+
+data-readme: venv ## regenerate data/README.md from the codebook
+	$(PY) scripts/write_data_readme.py

@@ -40,7 +40,8 @@ def pipe_table(df: pd.DataFrame, align: str | None = None) -> str:
 def book_table(df: pd.DataFrame, caption: str, label: str, align: str | None = None, widths: str = "auto") -> Markdown:
     """A numbered, captioned table (MyST ``{table}`` directive) from a DataFrame of formatted values."""
     body = pipe_table(df, align)
-    return Markdown(f"```{{table}} {caption}\n:name: {label}\n:widths: {widths}\n\n{body}\n```\n")
+    # 'longtable' lets long tables break across PDF pages (Sphinx's default tabulary cannot)
+    return Markdown(f"```{{table}} {caption}\n:name: {label}\n:class: longtable\n:widths: {widths}\n\n{body}\n```\n")
 
 
 MINUS = "\u2212"
