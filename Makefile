@@ -12,7 +12,8 @@ NB     ?=
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book venv data execute html pdf chapter test lint unit nbval sync sync-check refresh bench lock env-yml clean
+PHONY_EXTRA := test-extract data-readme
+.PHONY: book venv data execute html pdf chapter test lint unit nbval $(PHONY_EXTRA) sync sync-check refresh bench lock env-yml clean
 
 book: data execute html ## build the HTML book from a fresh clone
 	@echo "HTML book: $(abspath book/_build/html/index.html)"
@@ -38,7 +39,7 @@ execute: data ## execute every chapter with papermill into book/chapters
 html: venv
 	rm -rf book/_build/.doctrees
 	$(BIN)/jupyter-book build book -W -n --keep-going
-	$(PY) scripts/check_build.py book/_build/html
+	$(PY) scripts/check_build.py book/_build/html --data $(DATA)
 
 pdf: venv ## PDF through xelatex (needs the TeX packages listed in README.md)
 	$(BIN)/jupyter-book build book --builder pdflatex
@@ -48,6 +49,7 @@ chapter: data ## re-execute one chapter with new parameters and rebuild: make ch
 	@test -n "$(NB)" || (echo "error: set NB, e.g. make chapter NB=05_results_regressions PARAMS='-p lead 3'" >&2; exit 2)
 	$(PY) scripts/execute_chapters.py --data $(DATA) --only $(NB) $(PARAMS)
 	$(BIN)/jupyter-book build book -W -n --keep-going
+	$(PY) scripts/check_build.py book/_build/html --data $(DATA)
 	@echo "HTML book: $(abspath book/_build/html/index.html)"
 
 lint: venv
@@ -57,10 +59,13 @@ lint: venv
 unit: venv data
 	$(BIN)/pytest tests -p no:cacheprovider
 
+test-extract: venv ## the real-data path end to end on a messy extract (a few minutes)
+	$(BIN)/pytest tests/test_extract_pipeline.py -m pipeline -p no:cacheprovider
+
 nbval: venv data
 	$(BIN)/pytest --nbval notebooks -p no:cacheprovider --nbval-sanitize-with tests/sanitize.cfg
 
-test: lint unit nbval execute html ## everything CI runs (the PDF too when xelatex is installed)
+test: lint unit nbval execute html test-extract ## everything CI runs (the PDF too when xelatex is installed)
 	@if command -v xelatex > /dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "xelatex not found: PDF build skipped (see README for the TeX packages)"; fi
 

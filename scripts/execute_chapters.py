@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="data folder for every chapter")
     parser.add_argument("--only", action="append", default=[], help="chapter name, e.g. 05_results_regressions")
     parser.add_argument("--in-place", action="store_true", help="refresh the stored notebooks in notebooks/")
+    parser.add_argument("--out", default=str(OUT), help="folder for the executed copies (default book/chapters)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     args = parser.parse_args(argv)
 
@@ -70,12 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         allowed = sorted(set().union(*declared.values()))
         print(f"error: parameter(s) {unused} not declared by any chapter run; allowed: {allowed}", file=sys.stderr)
         return 2
+    out_dir = Path(args.out)
     if not args.in_place:
-        OUT.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
     total = time.perf_counter()
     for i, chapter in enumerate(chapters, 1):
         params = {k: v for k, v in user.items() if k in declared[chapter.stem]}
-        target = chapter if args.in_place else OUT / chapter.name
+        target = chapter if args.in_place else out_dir / chapter.name
         start = time.perf_counter()
         shown = " ".join(f"{k}={v!r}" for k, v in params.items())
         print(f"[{i}/{len(chapters)}] {chapter.stem} {shown}".rstrip(), flush=True)

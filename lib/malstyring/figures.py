@@ -185,3 +185,72 @@ def plot_scorecard(card: pd.DataFrame, title: str):
     ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
     return fig
+
+
+def plot_coefficients(table: pd.DataFrame, xlabel: str, ylabel: str = "Coefficient on the index"):
+    """Point estimates with 95 % intervals against a numeric x (columns x, estimate, low, high)."""
+    fig, ax = new_figure(7.0, 3.4)
+    ax.axhline(0, color=GREYS[2], linewidth=1)
+    ax.errorbar(
+        table["x"],
+        table["estimate"],
+        yerr=[table["estimate"] - table["low"], table["high"] - table["estimate"]],
+        fmt="o",
+        color=GREYS[0],
+        ecolor=GREYS[1],
+        capsize=3,
+    )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def plot_specification_curve(curve: pd.DataFrame, choices: dict[str, list], truth: float | None = None):
+    """Specification curve: estimates with intervals sorted by size (top) and the choices behind each (bottom).
+
+    ``curve`` has one row per specification with estimate, low, high, significant (bool) and a column per key
+    of ``choices`` (the options to mark, in display order)."""
+    n = len(curve)
+    rows = [(key, value) for key, values in choices.items() for value in values]
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(7.2, 3.0 + 0.18 * len(rows)), sharex=True, gridspec_kw={"height_ratios": [3, 0.35 * len(rows)]}
+    )
+    x = np.arange(n)
+    top.axhline(0, color=GREYS[2], linewidth=1)
+    if truth is not None:
+        top.axhline(truth, color=GREYS[1], linestyle="--", linewidth=1, label=f"true effect ({truth:+.3f})")
+    top.vlines(x, curve["low"], curve["high"], color=GREYS[2], linewidth=1.2)
+    sig = curve["significant"].to_numpy()
+    top.scatter(x[sig], curve["estimate"][sig], s=14, color=GREYS[0], label="significant at 5 %", zorder=3)
+    top.scatter(
+        x[~sig], curve["estimate"][~sig], s=14, facecolor="white", edgecolor=GREYS[0], label="not significant", zorder=3
+    )
+    top.set_ylabel("Index coefficient")
+    top.legend(loc="upper left", fontsize=7, ncol=3)
+    for i, (key, value) in enumerate(rows):
+        on = curve[key].astype(str).to_numpy() == str(value)
+        bottom.scatter(x[on], np.full(on.sum(), i), marker="|", s=40, color=GREYS[0])
+    bottom.set_yticks(range(len(rows)), [f"{k}: {v}" for k, v in rows], fontsize=7)
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlabel("Specifications, sorted by estimate")
+    bottom.grid(axis="x", visible=False)
+    fig.tight_layout(h_pad=0.3)
+    return fig
+
+
+def plot_power(effects: np.ndarray, power: np.ndarray, published: float, mde: float):
+    """Power of the design against the true index effect, with the published size and the 80 % MDE marked."""
+    fig, ax = new_figure(7.0, 3.4)
+    ax.plot(effects, power, color=GREYS[0], linewidth=2)
+    ax.axhline(0.8, color=GREYS[2], linestyle=":", linewidth=1)
+    ax.axvline(published, color=GREYS[1], linestyle="--", linewidth=1, label=f"published size ({published:+.3f})")
+    for sign in (-1, 1):
+        ax.axvline(sign * mde, color=GREYS[1], linestyle=":", linewidth=1)
+    ax.annotate(f"80 % power at ±{mde:.3f}", xy=(mde, 0.8), xytext=(6, -14), textcoords="offset points", fontsize=8)
+    percent_axis(ax, "y")
+    ax.set_xlabel("True coefficient on the index")
+    ax.set_ylabel("Power (5 % test)")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig

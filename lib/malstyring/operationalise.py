@@ -279,12 +279,16 @@ MODEL_COLUMNS_REQUIRED = (
 )
 
 
-def build_frame(raw: RawData, options: FrameOptions = FrameOptions()) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_frame(
+    raw: RawData, options: FrameOptions = FrameOptions(), cov: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The analysis dataset (one row per office-month used in estimation) and its sample-flow table.
 
     The sample flow lists, in order, every reason rows leave the data with the count removed and remaining.
+    ``cov`` may pass covariates already computed by :func:`covariates` with the same attainment coding and
+    percentile (they do not depend on the lead or the sample restrictions), to save time in repeated builds.
     """
-    cov = covariates(raw, options)
+    cov = covariates(raw, options) if cov is None else cov
     flow = [("Office-months in the data", "", len(cov))]
 
     def step(df: pd.DataFrame, keep: pd.Series, reason: str) -> pd.DataFrame:

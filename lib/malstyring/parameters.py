@@ -42,6 +42,21 @@ def check_parameters(**params) -> dict:
         elif name == "drop_smallest":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
                 _fail(name, value, "a share from 0 up to (not including) 1")
+        elif name in ("n_boot", "spec_boot"):
+            if isinstance(value, bool) or not isinstance(value, int) or not 99 <= value <= 99999:
+                _fail(name, value, "a whole number of bootstrap replications from 99 to 99999")
+        elif name == "n_replications":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5000:
+                _fail(name, value, "a whole number of Monte Carlo panels from 1 to 5000")
+        elif name == "mc_index_effect":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+                _fail(name, value, "a true index coefficient between -1 and 1")
+        elif name == "n_jobs":
+            if isinstance(value, bool) or not isinstance(value, int) or value == 0 or value < -1:
+                _fail(name, value, "a positive number of workers, or -1 for all cores")
+        elif name == "min_persons":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                _fail(name, value, "a whole number of persons from 1 to 100")
         elif name == "n_offices_per_decile":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
                 _fail(name, value, "a whole number from 1 to 5")

@@ -1,19 +1,33 @@
 """Which data a page was built from, and the notice every results page shows."""
 
+import hashlib
 import json
 from pathlib import Path
 
+from .codebook import READ_SUFFIXES, TABLES
 from .tables import Markdown
 
 MANIFEST = "manifest.json"
 
 
 def read_manifest(data_dir: str | Path) -> dict:
-    """The data folder's ``manifest.json``, or ``{"kind": "supplied"}`` when it has none (a real extract)."""
+    """The data folder's ``manifest.json``; for a folder without one (a supplied extract) a manifest is computed:
+    ``{"kind": "supplied", "files": {name: sha256}}`` over the contract files present."""
     path = Path(data_dir) / MANIFEST
-    if not path.exists():
-        return {"kind": "supplied", "files": {}}
-    return json.loads(path.read_text(encoding="utf-8"))
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    files = {}
+    for table in TABLES:
+        for suffix in READ_SUFFIXES:
+            candidate = Path(data_dir) / f"{table}{suffix}"
+            if candidate.exists():
+                files[candidate.name] = hashlib.sha256(candidate.read_bytes()).hexdigest()
+    return {"kind": "supplied", "files": files}
+
+
+def disclosure_control(data_dir: str | Path) -> bool:
+    """Disclosure control is on for supplied data and off for the synthetic data."""
+    return not is_synthetic(data_dir)
 
 
 def is_synthetic(data_dir: str | Path) -> bool:

@@ -30,13 +30,26 @@ def size_deciles(office_month: pd.DataFrame) -> pd.Series:
     return pd.qcut(staff.rank(method="first"), 10, labels=False).astype(int) + 1
 
 
-def offices_by_decile(office_month: pd.DataFrame, per_decile: int, seed: int) -> pd.DataFrame:
-    """Draw ``per_decile`` offices at random from each size decile (fixed seed). Columns: office_id, decile."""
+def eligible_offices(office_month: pd.DataFrame, min_persons: int) -> pd.Index:
+    """Offices whose number of users with reduced work capacity is at least ``min_persons`` in every month:
+    only these may be shown individually when disclosure control is on."""
+    smallest = office_month.groupby("office_id")["nae_users"].min()
+    return smallest.index[smallest >= min_persons]
+
+
+def offices_by_decile(
+    office_month: pd.DataFrame, per_decile: int, seed: int, eligible: pd.Index | None = None
+) -> pd.DataFrame:
+    """Draw ``per_decile`` offices at random from each size decile (fixed seed), only among ``eligible``
+    offices if given. Columns: office_id, decile."""
     rng = np.random.default_rng(seed)
     deciles = size_deciles(office_month)
     rows = []
     for d in range(1, 11):
-        ids = deciles.index[deciles == d].to_numpy()
+        ids = deciles.index[deciles == d]
+        ids = (ids if eligible is None else ids.intersection(eligible)).to_numpy()
+        if len(ids) == 0:
+            continue
         for office in sorted(rng.choice(ids, size=min(per_decile, len(ids)), replace=False)):
             rows.append((int(office), d))
     return pd.DataFrame(rows, columns=["office_id", "decile"])

@@ -1,0 +1,127 @@
+"""The real-data path end to end, on a deliberately messy 'supplied' extract.
+
+The extract is made from the synthetic panel but has no manifest (so it counts as supplied data and disclosure
+control is on), renamed columns mapped through column_map.csv, the offices table as Excel, a month missing for
+one office, and one tiny office. The whole book is executed and built from it into a temporary folder.
+Run with `make test-extract` (it takes a few minutes); `make test` includes it.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from malstyring.synthetic import DEFAULT_SEED, generate
+
+pytestmark = pytest.mark.pipeline
+ROOT = Path(__file__).resolve().parents[1]
+GAP_OFFICE, GAP_MONTH, TINY_OFFICE = 7, "2013-06", 1
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory):
+    src = tmp_path_factory.mktemp("src")
+    generate(src, seed=DEFAULT_SEED, verbose=False)
+    out = tmp_path_factory.mktemp("extract")
+    for name in ("indicator_values", "municipality_month", "municipality_year", "county_month"):
+        shutil.copy(src / f"{name}.csv", out / f"{name}.csv")
+    offices = pd.read_csv(src / "offices.csv", dtype={"municipality_id": str, "county_id": str})
+    offices.to_excel(out / "offices.xlsx", index=False)
+    om = pd.read_csv(src / "office_month.csv")
+    om = om[~((om["office_id"] == GAP_OFFICE) & (om["month"] == GAP_MONTH))].copy()
+    tiny = om["office_id"] == TINY_OFFICE
+    om.loc[tiny, "nae_users"] = 3
+    for col in ("with_activity_plan", "upper_secondary", "non_oecd_immigrants", "goal_keep_job", "women", "over_50"):
+        om.loc[tiny, col] = om.loc[tiny, col].clip(upper=3)
+    om.loc[tiny, "key_duration"] = om.loc[tiny, "key_duration"].clip(upper=3)
+    om.loc[tiny, "on_programme"] = om.loc[tiny, "on_programme"].clip(upper=3)
+    for col in [c for c in om.columns if c.startswith("prog_")]:
+        om.loc[tiny, col] = 0
+    om.loc[tiny, "prog_follow_up"] = om.loc[tiny, "on_programme"]
+    om = om.rename(columns={"nae_users": "antall_nae", "nae_exits": "avganger_nae"})
+    om.to_csv(out / "office_month.csv", index=False)
+    (out / "column_map.csv").write_text(
+        "table,source_column,column\noffice_month,antall_nae,nae_users\noffice_month,avganger_nae,nae_exits\n"
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(extract, tmp_path_factory):
+    before = _hashes(extract)
+    book = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml", "references.bib", "references.md"):
+        shutil.copy(ROOT / "book" / name, book / name)
+    run = subprocess.run(
+        [sys.executable, ROOT / "scripts" / "execute_chapters.py", "--data", extract, "--out", book / "chapters"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    jb = Path(sys.executable).parent / "jupyter-book"
+    build = subprocess.run([jb, "build", book, "-W", "-n", "--keep-going"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    check = subprocess.run(
+        [sys.executable, ROOT / "scripts" / "check_build.py", book / "_build" / "html", "--data", extract],
+        capture_output=True,
+        text=True,
+    )
+    return {"html": book / "_build" / "html", "check": check, "before": before}
+
+
+def test_validation_lists_the_gap_as_a_warning(extract):
+    cmd = [sys.executable, "-m", "malstyring", "validate", extract]
+    strict = subprocess.run(cmd, capture_output=True, text=True)
+    assert strict.returncode == 1 and "gap in an office's months" in strict.stdout
+    assert f"office_id={GAP_OFFICE}" in strict.stdout and "0 error(s), 1 warning(s)" in strict.stdout
+    assert subprocess.run([*cmd, "--allow-warnings"], capture_output=True).returncode == 0
+
+
+def test_book_builds_and_passes_the_disclosure_scan(built):
+    assert (built["html"] / "index.html").exists()
+    assert built["check"].returncode == 0, built["check"].stdout
+
+
+def test_pages_say_the_data_were_supplied(built):
+    page = (built["html"] / "chapters" / "05_results_regressions.html").read_text(encoding="utf-8")
+    assert "Supplied data" in page and "Synthetic data" not in page
+    assert "office_month.csv" in page  # the checksum list
+
+
+def test_exclusions_are_counted(built):
+    page = (built["html"] / "chapters" / "03_data_method.html").read_text(encoding="utf-8")
+    assert "Warning (kept): gap in an office" in page  # the apostrophe is typeset, so match before it
+    flow = pd.read_html(page, match="Outcome month missing")[0]
+    flow.columns = ["step", "removed", "remaining"]
+    removed = dict(zip(flow["step"], flow["removed"], strict=True))
+    assert str(removed["Outcome month missing for the office"]) == "1"
+    assert flow["remaining"].iloc[0].replace(",", "") == str(437 * 46 - 1)
+
+
+def test_tiny_office_is_suppressed(built):
+    page = (built["html"] / "chapters" / "05_results_regressions.html").read_text(encoding="utf-8")
+    assert "Disclosure control is on: 1 office(s) with fewer than 5 users" in page
+
+
+def test_input_folder_untouched(built, extract):
+    assert _hashes(extract) == built["before"]
+
+
+def test_disclosure_scan_catches_a_leaked_name(built, extract, tmp_path):
+    leaked = tmp_path / "html"
+    shutil.copytree(built["html"], leaked)
+    name = pd.read_excel(extract / "offices.xlsx")["office_name"].iloc[3]
+    page = leaked / "chapters" / "04_results_attainment.html"
+    page.write_text(page.read_text(encoding="utf-8") + f"<p>{name}</p>", encoding="utf-8")
+    check = subprocess.run(
+        [sys.executable, ROOT / "scripts" / "check_build.py", leaked, "--data", extract], capture_output=True, text=True
+    )
+    assert check.returncode == 1 and "office name(s) disclosed" in check.stdout

@@ -1,0 +1,63 @@
+"""Bad chapter parameters stop with one clear line naming the parameter and what is allowed."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from malstyring.parameters import ParameterError, check_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "execute_chapters.py"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("lead", 0, "1 to 24"),
+        ("lead", 2.5, "1 to 24"),
+        ("percentile", 100, "between 0 and 100"),
+        ("attainment", "yellow", "'strict' or 'partial'"),
+        ("seed", -1, ">= 0"),
+        ("exclude_years", [2011], "2012 to 2015"),
+        ("drop_smallest", 1.5, "up to"),
+        ("data_dir", "/no/such/folder", "existing data folder"),
+        ("n_boot", 5, "99 to 99999"),
+    ],
+)
+def test_bad_values_name_the_parameter(name, value, allowed):
+    with pytest.raises(ParameterError) as err:
+        check_parameters(**{name: value})
+    message = str(err.value)
+    assert f"parameter '{name}'" in message and allowed in message and "\n" not in message
+
+
+def test_good_values_pass(synthetic_dir):
+    params = dict(data_dir=str(synthetic_dir), seed=1, lead=3, percentile=80.0, attainment="partial")
+    assert check_parameters(**params) == params
+
+
+def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
+    run = subprocess.run(
+        [sys.executable, SCRIPT, "--only", "07_discussion", "--out", tmp_path, "-p", "lag", "3"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "parameter(s) ['lag'] not declared by any chapter run" in run.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_value_stops_the_chapter_with_one_line(tmp_path):
+    run = subprocess.run(
+        [sys.executable, SCRIPT, "--only", "07_discussion", "--out", tmp_path, "-p", "seed", "-1"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    lines = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        "error: chapter 07_discussion failed: ParameterError: parameter 'seed' = -1 is not allowed; "
+        "allowed: a whole number >= 0"
+    ]
