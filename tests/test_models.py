@@ -123,3 +123,21 @@ def test_icc_from_variance_components():
 )
 def test_stars(p, mark):
     assert stars(p) == mark
+
+
+def test_regression_table_keeps_the_articles_row_order(frame_and_flow):
+    from malstyring.models import fit_models
+    from malstyring.reference import published_results, variables
+    from malstyring.tables import comparison_frame, regression_table
+
+    frame, _ = frame_and_flow
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = fit_models(frame, ["M1", "M2"])
+    comp = comparison_frame(fits, published_results(), variables(), ["M1", "M2"])
+    table = regression_table(comp, fits, published_results(), ["M1", "M2"])
+    labels = table["Variable"].tolist()
+    assert labels[0].startswith("Goal-attainment index")
+    assert labels[-6].startswith("Constant") and labels[-5:] == ["N", "Counties", "AIC", "BIC", "Log likelihood"]
+    # published cells are printed exactly as in the article (with a typographic minus)
+    assert table.loc[0, "M2 publ."] == "\u22120.038**"

@@ -8,6 +8,8 @@ numbered and can be cross-referenced with ``{numref}``.
 import numpy as np
 import pandas as pd
 
+from .reference import variables
+
 
 class Markdown:
     """An object whose only rich representation is (MyST) Markdown."""
@@ -109,7 +111,8 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
     Reproduced cells read 'coef stars (clustered SE)'; published cells 'coef stars'; the last column lists the
     agreement code per model ('=' sign and significance agree, 's' sign only, 'x' sign differs).
     """
-    order = list(dict.fromkeys(comparison["variable"]))
+    present = set(comparison["variable"])
+    order = [v for v in variables()["variable"] if v in present]  # the article's row order, constant last
     first = comparison.drop_duplicates("variable").set_index("variable")
     out = pd.DataFrame({"Variable": [f"{first.loc[v, 'label_en']} (*{first.loc[v, 'label_no']}*)" for v in order]})
     agree_cells = [[] for _ in order]
