@@ -3,8 +3,9 @@
     python scripts/bench.py            (or: make bench)
 
 Reports wall-clock seconds for each step (including the robustness chapter's 24-specification curve) and
-the peak resident memory of this process and of the chapter kernels, and writes the figures to build/bench.json. Targets on a 2-core machine: generation < 10 s, Model 3 fit
-< 10 s, all six models < 45 s, peak memory < 2 GB.
+the peak resident memory of this process and of the chapter kernels, and writes the figures to
+build/bench.json. Targets on a 2-core machine: generation < 10 s, Model 3 fit < 10 s, all six models < 45 s,
+peak memory < 2 GB.
 """
 
 import json
