@@ -56,6 +56,6 @@ def data_notice(data_dir: str | Path) -> Markdown:
             "publishes, not from NAV's registers. They show how the analysis works and what it can detect; they are "
             f"not findings about NAV. Built from {describe(data_dir)}."
         )
-        return Markdown(f"```{{warning}} Synthetic data\n{body}\n```\n")
+        return Markdown(f"```{{admonition}} Synthetic data\n:class: warning\n{body}\n```\n")
     body = f"The numbers on this page were computed from {describe(data_dir)}."
-    return Markdown(f"```{{important}} Supplied data\n{body}\n```\n")
+    return Markdown(f"```{{admonition}} Supplied data\n:class: important\n{body}\n```\n")

@@ -55,3 +55,14 @@ def published_results() -> pd.DataFrame:
     pub = pd.read_csv(REFERENCE_DIR / "published_results.csv", comment="#", dtype={"stars": str})
     pub["stars"] = pub["stars"].fillna("")
     return pub
+
+
+def target_text(code: str) -> str:
+    """An indicator's target as printed in the book: '≥ 85 %', '≤ 6.8 %', '± 4 %', '≥ last year' or 'none'."""
+    row = indicator_catalogue().loc[code]
+    if row["direction"] == "relative_to_last_year":
+        return "≥ last year"
+    if row["direction"] == "count" or pd.isna(row["target"]):
+        return "none"
+    sign = {"at_least": "≥", "at_most": "≤", "within_band": "±"}[row["direction"]]
+    return f"{sign} {row['target'] * 100:g} %"
