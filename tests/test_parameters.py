@@ -38,23 +38,20 @@ def test_good_values_pass(synthetic_dir):
     assert check_parameters(**params) == params
 
 
+def _execute_discussion(out, name, value):
+    cmd = [sys.executable, SCRIPT, "--only", "07_discussion", "--out", out, "-p", name, value]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
 def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
-    run = subprocess.run(
-        [sys.executable, SCRIPT, "--only", "07_discussion", "--out", tmp_path, "-p", "lag", "3"],
-        capture_output=True,
-        text=True,
-    )
+    run = _execute_discussion(tmp_path, "lag", "3")
     assert run.returncode == 2
     assert "parameter(s) ['lag'] not declared by any chapter run" in run.stderr
     assert not list(tmp_path.iterdir())
 
 
 def test_bad_value_stops_the_chapter_with_one_line(tmp_path):
-    run = subprocess.run(
-        [sys.executable, SCRIPT, "--only", "07_discussion", "--out", tmp_path, "-p", "seed", "-1"],
-        capture_output=True,
-        text=True,
-    )
+    run = _execute_discussion(tmp_path, "seed", "-1")
     assert run.returncode == 1
     lines = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert lines == [
