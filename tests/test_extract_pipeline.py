@@ -88,9 +88,9 @@ def extract(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(extract, tmp_path_factory):
     before = _hashes(extract)
-    book = tmp_path_factory.mktemp("book")
-    for name in ("_config.yml", "_toc.yml", "references.bib", "references.md"):
-        shutil.copy(ROOT / "book" / name, book / name)
+    book = tmp_path_factory.mktemp("scratch") / "book"
+    # the book's sources and configuration (not the executed chapters or a previous build)
+    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "chapters"))
     run = subprocess.run(
         [sys.executable, ROOT / "scripts" / "execute_chapters.py", "--data", extract, "--out", book / "chapters"],
         capture_output=True,
