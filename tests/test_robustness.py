@@ -49,7 +49,7 @@ def test_vectorised_bootstrap_equals_brute_force_loop(panel):
     weights = bootstrap_weights("webb", fit.n_groups, 25, seed=5)
     base = fit.coef.to_numpy().copy()
     base[j] = 0.0  # any base vector works; the restricted one is a special case
-    t_fast, _ = _bootstrap_t(fit, j, base, weights)
+    t_fast = _bootstrap_t(fit, j, base, weights)
     x, y, county, office = fit._x, fit._y, fit._county, fit._office
     s2, so2, sc2 = fit.var_residual, fit.var_office, fit.var_county
     resid = y - x @ base

@@ -1,7 +1,5 @@
 """The calibration report: each target the article gives for the data, next to the value in a data folder."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -9,14 +7,6 @@ from .models import MixedFit, intraclass_correlations
 from .operationalise import goal_attainment_index
 from .panel import year_of
 from .validate import RawData
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    article: str
-    low: float
-    high: float
 
 
 def _check(name: str, article: str, value: float, low: float, high: float, digits: int = 3) -> dict:

@@ -155,9 +155,9 @@ def plot_small_multiples(series: pd.DataFrame, labels: dict, value: str, ylabel:
 
 
 STATUS_STYLE = {
-    "green": {"marker": "o", "face": GREYS[3], "text": "green (met)"},
-    "yellow": {"marker": "s", "face": GREYS[2], "text": "yellow (close)"},
-    "red": {"marker": "X", "face": GREYS[0], "text": "red (missed)"},
+    "green": {"marker": "o", "face": GREYS[3]},
+    "yellow": {"marker": "s", "face": GREYS[2]},
+    "red": {"marker": "X", "face": GREYS[0]},
 }
 
 

@@ -25,7 +25,6 @@ OUTCOME = "to_work_share"
 OPTIMISERS = ("lbfgs", "powell", "nm")
 """Tried in order until one fits without warnings. L-BFGS is fast; Powell and Nelder-Mead (derivative-free, on
 the two profiled variance parameters only) rescue the fits where L-BFGS stops early."""
-FIT_STATS = ("n_obs", "n_groups", "aic", "bic", "loglik")
 BOUNDARY_NOTE = "MLE may be on the boundary"
 """statsmodels warns of a boundary solution whenever a variance is below 0.01 in absolute terms, which every
 variance of a 0–1 share is. That heuristic is replaced by a scale-free check: a variance below

@@ -90,8 +90,7 @@ def read_table(path: Path, table: str, rename: dict[str, str] | None = None) -> 
     """Read one table (CSV, Parquet or Excel), keeping identifier and month columns as text."""
     text_cols = cb.text_columns(table)
     rename = rename or {}
-    source_names = {rename_from: to for rename_from, to in rename.items()}
-    text_source = [src for src, to in source_names.items() if to in text_cols] + text_cols
+    text_source = [src for src, to in rename.items() if to in text_cols] + text_cols
     if path.suffix == ".csv":
         df = pd.read_csv(path, dtype={c: str for c in text_source}, keep_default_na=False, na_values=[""])
     elif path.suffix == ".parquet":
@@ -269,12 +268,11 @@ def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.Data
         df = read_table(path, name, mapping.get(name))
         problems += _check_columns(name, df, path.name)
         tables[name] = _as_numeric(df, name)
-    structural = any(p.rule in ("required column is missing",) or "file is missing" in p.rule for p in problems)
-    if not structural and not problems:
+    # checks across tables need every file and column; without them only the per-column problems are reported
+    structural = any(p.rule == "required column is missing" or "file is missing" in p.rule for p in problems)
+    if not structural:
         problems += _cross_checks(tables, files)
         problems += _month_gaps(tables["office_month"], files["office_month"])
-    elif not structural:
-        problems += _cross_checks(tables, files)
     return problems, tables
 
 
