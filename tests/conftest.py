@@ -22,3 +22,11 @@ def raw(synthetic_dir):
 @pytest.fixture(scope="session")
 def frame_and_flow(raw):
     return build_frame(raw, FrameOptions())
+
+
+@pytest.fixture(scope="session")
+def default_fits(frame_and_flow):
+    """Models M1–M6 on the default synthetic panel, fitted once per session."""
+    from malstyring.models import fit_models
+
+    return fit_models(frame_and_flow[0])

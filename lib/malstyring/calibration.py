@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .models import MixedFit, intraclass_correlations
+from .models import MixedFit
 from .operationalise import goal_attainment_index
 from .panel import year_of
 from .validate import RawData
@@ -30,7 +30,7 @@ def calibration_report(
     by_year = idx.groupby("year")["index"]
     bins = pd.cut(idx["index"], np.linspace(0, 1, 11), right=False, include_lowest=True)
     modal = bins.value_counts().idxmax()
-    icc = intraclass_correlations(null_fit)
+    icc = null_fit.icc
     journal = iv[iv["indicator"] == "journal_24h"]
     drops = journal.assign(drop=journal["value"] < 0.8).groupby("office_id")["drop"].sum()
     att = frame[["att_contact_48h", "att_employer_assistance", "att_nae_follow_up_6m"]].mean()

@@ -2,7 +2,7 @@
 
 import argparse
 import sys
-import warnings
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +11,7 @@ import pandas as pd
 def _generate(args) -> int:
     from .synthetic import generate
 
-    generate(args.out, seed=args.seed, index_effect=args.index_effect)
+    generate(args.out, seed=args.seed, index_effect=args.index_effect, scale=args.scale)
     return 0
 
 
@@ -47,35 +47,43 @@ def _frame(args) -> int:
 
     frame, flow = build_frame(load_raw(args.data_dir), _options(args))
     out = Path(args.output)
-    frame.to_csv(out, index=False, float_format="%.6f", lineterminator="\n")
+    if out.suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:  # floats as the shortest repr that reads back to the same double, so another tool can re-fit exactly
+        frame.to_csv(out, index=False, lineterminator="\n")
     print(flow.to_string(index=False))
     print(f"wrote {len(frame):,} rows to {out}")
     return 0
 
 
 def _fit(args) -> int:
-    from .models import MODELS, fit_model
+    from .models import MODELS, fit_model, model_terms
     from .operationalise import build_frame
     from .validate import load_raw
 
     models = list(MODELS) if args.all else [args.model]
     frame, _ = build_frame(load_raw(args.data_dir), _options(args))
+    if args.engine == "statsmodels":
+        from .mixedlm import fit_statsmodels
+
+        def fit_one(model):
+            return fit_statsmodels(frame, model_terms(model), model=model)
+    else:
+        fit_one = partial(fit_model, frame)
     parts = []
     for model in models:
-        print(f"fitting {model} on {len(frame):,} rows ...", file=sys.stderr, flush=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            fit = fit_model(frame, model)
-        tab = fit.table().reset_index()
+        print(f"fitting {model} on {len(frame):,} rows ({args.engine}) ...", file=sys.stderr, flush=True)
+        fit = fit_one(model)
+        tab = fit.table(vcov=args.vcov).reset_index()
         tab.insert(0, "model", model)
         tab.insert(1, "kind", "parameter")
         stats = fit.fit_statistics().rename("estimate").rename_axis("parameter").reset_index()
         stats.insert(0, "model", model)
         stats.insert(1, "kind", "fit_statistic")
         parts += [tab, stats]
-        print(f"  {model}: {fit.seconds:.1f} s, optimiser {fit.optimiser}, loglik {fit.loglik:.1f}", file=sys.stderr)
+        print(f"  {model}: {fit.seconds:.2f} s, loglik {fit.loglik:.3f}; {fit.convergence.note()}", file=sys.stderr)
     out = pd.concat(parts, ignore_index=True)
-    out.to_csv(args.output, index=False, float_format="%.8g", lineterminator="\n")
+    out.to_csv(args.output, index=False, lineterminator="\n")
     print(f"wrote {args.output}")
     return 0
 
@@ -110,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=20180101)
     p.add_argument("--index-effect", type=float, default=-0.026, help="true index coefficient (default -0.026)")
+    p.add_argument("--scale", type=int, default=1, help="N x 437 offices, for benchmarks (default 1: calibrated)")
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("validate", help="check a data folder against the contract")
@@ -129,6 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--model", choices=["M1", "M2", "M3", "M4", "M5", "M6"])
     group.add_argument("--all", action="store_true")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument(
+        "--engine",
+        choices=["closed-form", "statsmodels"],
+        default="closed-form",
+        help="the book's closed-form ML engine (default) or statsmodels MixedLM as an independent reference",
+    )
+    p.add_argument(
+        "--vcov", choices=["CR1", "CR1S", "CR0"], default="CR1", help="small-sample setting of the clustered SEs"
+    )
     _add_frame_options(p)
     p.set_defaults(func=_fit)
 

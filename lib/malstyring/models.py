@@ -1,35 +1,66 @@
-"""Three-level random-intercept models (month in office in county), fitted by maximum likelihood.
+"""The article's model, estimated one way: three-level random intercepts (month in office in county), ML.
 
-``fit_mixed`` wraps statsmodels MixedLM with county as the group, a random intercept for the county and a variance
-component for the office (nested in county). It adds what MixedLM lacks: county-clustered (sandwich) standard
-errors with the small-sample factor G/(G-1), the article's stars, AIC/BIC with the parameter count
-k = fixed effects + 3 variance parameters, and intraclass correlations.
+Model. ``y = X b + u_county + u_office + e`` with independent normal intercepts and errors. For county g the
+marginal covariance is ``V_g = s2 (I + go Z_g Z_g' + gc 1 1')``, where Z_g holds the office dummies and the
+ratios go = var_office / s2 and gc = var_county / s2 are the only non-linear parameters.
 
-The marginal covariance of county g is ``V_g = s2 I + so2 Z_o Z_o' + sc2 11'``; its inverse is applied by two
-nested Woodbury steps (office, then county), so no n_g x n_g matrix is ever formed.
+Closed form. For given ratios, b and s2 have closed-form ML solutions (GLS, then rss / n), so the likelihood is
+profiled over (go, gc). V_g^-1 is applied by two Woodbury steps (office, then county); with ``a_o = 1/(1 + n_o
+go)`` and ``h_g = gc / (1 + gc q_g)``, every quantity the likelihood, its gradient and the sandwich need is a sum
+per office or per county of X and y (see :class:`Sums`), so a fit never touches the rows once those sums exist.
+
+Global optimum. The profile is two-dimensional: it is evaluated on a grid of ratios (zero included), the grid's
+local maxima are polished with L-BFGS-B and the analytic gradient, and the best is kept. A different local
+optimum within :data:`SECOND_OPTIMUM_TOLERANCE` log-likelihood units is reported in the convergence note.
+(statsmodels MixedLM, tried first, stopped at a worse optimum on seed 4 without a warning.)
+
+Inference. Model-based covariance ``A^-1`` with ``A = sum_g X_g' V_g^-1 X_g``; county-clustered sandwich
+``A^-1 (sum_g s_g s_g') A^-1 * c`` with the score ``s_g = X_g' V_g^-1 r_g`` and the small-sample factor c named
+as in clubSandwich: CR0 (1), CR1 (G/(G-1), the default), CR1S (G(N-1)/((G-1)(N-p))). p-values are two-sided
+normal. The wild cluster bootstrap holds V fixed and works on the same per-county sums.
+
+The references (statsmodels MixedLM, R's lme4 with clubSandwich) live beside the tests; they are not in the
+book's path.
 """
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from scipy import optimize, stats
 
 from .reference import variables
 
+LOG_2PI_1 = np.log(2 * np.pi) + 1
 OUTCOME = "to_work_share"
-OPTIMISERS = ("lbfgs", "powell", "nm")
-"""Tried in order until one fits without warnings. L-BFGS is fast; Powell and Nelder-Mead (derivative-free, on
-the two profiled variance parameters only) rescue the fits where L-BFGS stops early."""
-BOUNDARY_NOTE = "MLE may be on the boundary"
-"""statsmodels warns of a boundary solution whenever a variance is below 0.01 in absolute terms, which every
-variance of a 0–1 share is. That heuristic is replaced by a scale-free check: a variance below
-BOUNDARY_RATIO times the residual variance is reported as on the boundary."""
-BOUNDARY_RATIO = 1e-4
+"""Share (0–1) of the exits of users with reduced work capacity that went to work."""
+MODELS = ("M1", "M2", "M3", "M4", "M5", "M6")
+VCOV_TYPES = ("CR1", "CR1S", "CR0")
+DEFAULT_VCOV = "CR1"
+SIGNIFICANCE_LEVEL = 0.05
+"""The book's level for 'significant' (the article marks * p < 0.05 and ** p < 0.01)."""
+RATIO_GRID = np.array([0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
+"""Variance ratios (random-intercept variance / residual variance) tried before polishing."""
+RATIO_MAX = 1e4
+MAX_STARTS = 3
+PEAK_MARGIN = 20.0
+"""Grid peaks polished: the best, and up to two more whose grid log-likelihood is within PEAK_MARGIN of it (a
+peak further below cannot end within SECOND_OPTIMUM_TOLERANCE of the best on a grid this fine)."""
+SECOND_OPTIMUM_TOLERANCE = 1.0
+"""A distinct local optimum this close (log-likelihood units) to the best is reported."""
+BOUNDARY_RATIO = 1e-8
+"""A ratio below this counts as a variance on the boundary (zero)."""
+NEWTON_TOLERANCE = 1e-4
+"""Newton stops when the projected gradient is below this (log-likelihood units per unit of ratio)."""
+GRADIENT_TOLERANCE = 1e-2
+"""Largest acceptable projected gradient of the profiled log-likelihood at the optimum (per unit of ratio). The
+curvature is of the order 1e4–1e5 on the book's panel, so 1e-2 leaves the ratios within ~1e-6 of the maximum and
+the log-likelihood within ~1e-9; Newton steps usually bring the gradient to ~1e-7."""
+
+
+class EstimationError(ValueError):
+    """A model cannot be estimated; the message names the model and the cause."""
 
 
 def model_terms(model: str) -> list[str]:
@@ -52,26 +83,306 @@ def model_terms(model: str) -> list[str]:
     return v.loc[v["block"].isin(blocks[model]), "variable"].tolist()
 
 
-MODELS = ("M1", "M2", "M3", "M4", "M5", "M6")
-
-
 def stars(p: float) -> str:
     """The article's significance marks: ** p<0.01, * p<0.05."""
     if not np.isfinite(p):
         return ""
-    return "**" if p < 0.01 else "*" if p < 0.05 else ""
+    return "**" if p < 0.01 else "*" if p < SIGNIFICANCE_LEVEL else ""
+
+
+# --- sufficient statistics ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sums:
+    """Sums of X and y per office and per county: all the likelihood and the sandwich need.
+
+    Offices are numbered 0..m-1 and counties 0..G-1; ``membership`` (G, m) says which county each office is in.
+    """
+
+    n: int
+    n_office: np.ndarray  # (m,) rows per office
+    county_of_office: np.ndarray  # (m,)
+    membership: np.ndarray  # (G, m) one-hot
+    xtx: np.ndarray  # (G, p, p) X_g' X_g
+    sx: np.ndarray  # (m, p) column sums of X per office
+    xty: np.ndarray  # (G, p) X_g' y_g
+    sy: np.ndarray  # (m,) sum of y per office
+    yty: float
+
+    @property
+    def n_counties(self) -> int:
+        return self.membership.shape[0]
+
+    def __post_init__(self):
+        self.n_office_float = self.n_office.astype(float)
+        if self.xty is not None:
+            p = self.sx.shape[1]
+            self.sxy = np.column_stack([self.sx, self.sy])  # (m, p + 1)
+            self.sxy1 = np.column_stack([self.sx, self.sy, self.n_office_float])  # (m, p + 2)
+            self.cross = np.empty((p + 1, p + 1))  # [X y]'[X y]
+            self.cross[:p, :p] = self.xtx.sum(axis=0)
+            self.cross[:p, p] = self.cross[p, :p] = self.xty.sum(axis=0)
+            self.cross[p, p] = self.yty
+
+    @classmethod
+    def from_arrays(cls, y: np.ndarray, x: np.ndarray, county: np.ndarray, office: np.ndarray) -> "Sums":
+        """``county`` and ``office`` are codes 0..G-1 and 0..m-1 with rows sorted by county, then office (as
+        :class:`Design` keeps them); offices must be nested in counties."""
+        m, g = int(office[-1]) + 1, int(county[-1]) + 1
+        if np.any(np.diff(county) < 0) or np.any(np.diff(office) < 0):
+            raise ValueError("rows must be sorted by county, then office")
+        county_of_office = np.full(m, -1)
+        county_of_office[office] = county
+        if np.any(county_of_office[office] != county):
+            raise EstimationError("an office appears in more than one county; offices must be nested in counties")
+        office_start = np.searchsorted(office, np.arange(m))
+        county_bounds = np.searchsorted(county, np.arange(g + 1))
+        sx = np.add.reduceat(x, office_start, axis=0)
+        membership = np.zeros((g, m))
+        membership[county_of_office, np.arange(m)] = 1.0
+        xtx = np.stack([x[a:b].T @ x[a:b] for a, b in zip(county_bounds[:-1], county_bounds[1:], strict=True)])
+        sums = cls(len(y), np.diff(np.r_[office_start, len(y)]), county_of_office, membership, xtx, sx, None, None, 0.0)
+        sums.county_start, sums.office_start = county_bounds[:-1], office_start
+        return sums.with_outcome(y, x)
+
+    def with_outcome(self, y: np.ndarray, x: np.ndarray) -> "Sums":
+        """The same design with another outcome vector (cheap: only the y sums are recomputed)."""
+        xty = np.add.reduceat(x * y[:, None], self.county_start, axis=0)
+        sy = np.add.reduceat(y, self.office_start)
+        out = Sums(
+            self.n, self.n_office, self.county_of_office, self.membership, self.xtx, self.sx, xty, sy, float(y @ y)
+        )
+        out.county_start, out.office_start = self.county_start, self.office_start
+        return out
+
+
+@dataclass
+class _Profile:
+    """The likelihood profiled over b and s2 at given ratios, with its gradient and the GLS pieces."""
+
+    beta: np.ndarray
+    s2: float
+    loglik: float
+    gradient: np.ndarray  # d loglik / d (go, gc)
+    a: np.ndarray  # (m,) 1 / (1 + n_o go)
+    h: np.ndarray  # (G,) gc / (1 + gc q_g)
+    q_vec: np.ndarray  # (G, p) X_g' W_g 1
+
+
+def _profile(s: Sums, go: float, gc: float, gradient: bool = True) -> _Profile:
+    """GLS at ratios (go, gc) on the scale of V~ = V / s2: profiled b, s2, log-likelihood and (optionally) its
+    gradient. Every cross-product of X and y is one block of the (p+1) x (p+1) matrix [X y]'V~^-1[X y]."""
+    n_o = s.n_office_float
+    a = 1.0 / (1.0 + n_o * go)
+    c = go * a
+    p = s.sx.shape[1]
+    # office step: W = I - c_o 1 1' within each office; county step: V~^-1 = W - h W11'W, h = gc / (1 + gc q)
+    county_sums = s.membership @ (a[:, None] * s.sxy1)  # (G, p + 2): [X y]'W1 and 1'W1 per county
+    q_xy, q = county_sums[:, : p + 1], county_sums[:, p + 1]
+    h = gc / (1.0 + gc * q)
+    cross = s.cross - s.sxy.T @ (c[:, None] * s.sxy) - q_xy.T @ (h[:, None] * q_xy)
+    a_mat, b_vec, ywy = cross[:p, :p], cross[:p, p], cross[p, p]
+    beta = np.linalg.solve(a_mat, b_vec)
+    rss = float(ywy - beta @ b_vec)
+    n = s.n
+    s2 = rss / n
+    logdet = np.log1p(n_o * go).sum() + np.log1p(gc * q).sum()
+    loglik = float(-0.5 * n * (LOG_2PI_1 + np.log(s2)) - 0.5 * logdet)
+    if not gradient:
+        return _Profile(beta, s2, loglik, None, a, h, q_xy[:, :p])
+    # gradient (envelope theorem for b): residual sums per office, then 1_o'V~^-1 r and 1_g'V~^-1 r
+    g_of = s.county_of_office
+    s_o = s.sy - s.sx @ beta
+    z_r = s.membership @ (a * s_o)
+    na = n_o * a
+    h_o = h[g_of]
+    t_o = a * s_o - na * h_o * z_r[g_of]
+    w_g = z_r / (1.0 + gc * q)
+    tr_o = na.sum() - h_o @ (na * na)
+    tr_c = (q / (1.0 + gc * q)).sum()
+    grad = np.array([0.5 * n * (t_o @ t_o) / rss - 0.5 * tr_o, 0.5 * n * (w_g @ w_g) / rss - 0.5 * tr_c])
+    return _Profile(beta, s2, loglik, grad, a, h, q_xy[:, :p])
+
+
+def _county_pieces(s: Sums, pr: _Profile, go: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-county X_g' V~_g^-1 X_g (G, p, p) and X_g' V~_g^-1 y_g (G, p) at a profile's ratios."""
+    c = go * pr.a
+    bounds = np.searchsorted(s.county_of_office, np.arange(s.n_counties + 1))  # offices are sorted by county
+    xwx = s.xtx.copy()
+    for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        xwx[g] -= s.sx[lo:hi].T @ (c[lo:hi, None] * s.sx[lo:hi])
+    xwx -= pr.h[:, None, None] * pr.q_vec[:, :, None] * pr.q_vec[:, None, :]
+    z = s.membership @ (pr.a * s.sy)
+    xwy = s.xty - s.membership @ ((c * s.sy)[:, None] * s.sx) - (pr.h * z)[:, None] * pr.q_vec
+    return xwx, xwy
+
+
+def profile_loglik(s: Sums, go: float, gc: float) -> float:
+    """Profiled log-likelihood at variance ratios (go, gc) >= 0."""
+    return _profile(s, go, gc, gradient=False).loglik
+
+
+# --- the optimum ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Convergence:
+    """How the optimum was found: optimiser status, projected gradient, boundaries, competing optima."""
+
+    optimiser: str
+    success: bool
+    message: str
+    ratios: tuple[float, float]  # (var_office / s2, var_county / s2)
+    gradient: tuple[float, float]  # projected gradient of the profiled log-likelihood at the optimum
+    boundary: tuple[str, ...]  # 'office' and/or 'county' when that variance is estimated as zero
+    second_optimum: float | None  # log-likelihood of a distinct local optimum within the tolerance, if any
+    evaluations: int
+
+    @property
+    def ok(self) -> bool:
+        """Judged by the projected gradient: L-BFGS-B may stop 'abnormally' once the line search cannot improve
+        a likelihood that is already at its maximum to machine precision."""
+        return max(abs(g) for g in self.gradient) < GRADIENT_TOLERANCE
+
+    def note(self) -> str:
+        """One line for the reader: 'converged (grid + L-BFGS-B, |gradient| 2e-07)' plus any caveat."""
+        size = max(abs(g) for g in self.gradient)
+        text = f"{'converged' if self.ok else 'NOT converged'} ({self.optimiser}, |gradient| {size:.0e})"
+        if self.boundary:
+            text += f"; {' and '.join(self.boundary)} variance estimated as zero"
+        if self.second_optimum is not None:
+            text += f"; another local optimum with log-likelihood {self.second_optimum:.2f}"
+        if not self.ok:
+            text += f"; optimiser: {self.message}"
+        return text
+
+
+def _projected_gradient(theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Gradient of a maximisation with lower bounds 0: a negative slope at 0 counts as zero."""
+    out = grad.copy()
+    out[(theta <= BOUNDARY_RATIO) & (grad < 0)] = 0.0
+    return out
+
+
+def _newton(s: Sums, theta: np.ndarray, max_steps: int = 40) -> tuple[np.ndarray, int, bool]:
+    """Projected Newton ascent from ``theta`` (Hessian by forward differences of the analytic gradient), with
+    step halving. Returns the ratios, the number of likelihood evaluations and whether the projected gradient fell
+    below NEWTON_TOLERANCE. At the optimum the log-likelihood is flat to ~1e-9 (rounding), so near it progress is
+    judged by the gradient rather than by the likelihood."""
+    current = _profile(s, *theta)
+    evaluations = 1
+    for _ in range(max_steps):
+        grad = _projected_gradient(theta, current.gradient)
+        if np.max(np.abs(grad)) < NEWTON_TOLERANCE:
+            return theta, evaluations, True
+        free = np.flatnonzero(grad != 0)
+        hess = np.zeros((len(free), len(free)))
+        for col, k in enumerate(free):
+            e = np.zeros(2)
+            e[k] = 1e-6 * max(theta[k], 1e-2)
+            hess[:, col] = (_profile(s, *(theta + e)).gradient[free] - current.gradient[free]) / e[k]
+            evaluations += 1
+        hess = (hess + hess.T) / 2
+        if np.all(np.linalg.eigvalsh(hess) < 0):
+            step = -np.linalg.solve(hess, grad[free])
+        else:  # not concave here: a gradient step scaled by the curvature's size
+            step = grad[free] / max(np.max(np.abs(np.diag(hess))), 1.0)
+        for _ in range(30):
+            proposal = theta.copy()
+            proposal[free] = np.clip(theta[free] + step, 0.0, RATIO_MAX)
+            candidate = _profile(s, *proposal)
+            evaluations += 1
+            flat = candidate.loglik > current.loglik - 1e-7
+            smaller = np.max(np.abs(_projected_gradient(proposal, candidate.gradient))) < np.max(np.abs(grad))
+            if candidate.loglik > current.loglik + 1e-7 or (flat and smaller):
+                break
+            step = step / 2
+        else:
+            return theta, evaluations, False
+        theta, current = proposal, candidate
+    return theta, evaluations, False
+
+
+def _lbfgsb(s: Sums, theta: np.ndarray) -> tuple[np.ndarray, int, str]:
+    """L-BFGS-B with the analytic gradient: the fallback when Newton stalls."""
+
+    def negative(t):
+        pr = _profile(s, float(t[0]), float(t[1]))
+        return -pr.loglik, -pr.gradient
+
+    res = optimize.minimize(
+        negative, theta, jac=True, method="L-BFGS-B", bounds=[(0.0, RATIO_MAX)] * 2, options={"maxiter": 500}
+    )
+    return np.where(res.x < BOUNDARY_RATIO, 0.0, res.x), res.nfev, str(res.message)
+
+
+def maximise(s: Sums) -> tuple[np.ndarray, Convergence]:
+    """Global maximum of the profiled log-likelihood over the two ratios: a grid (zero included), then Newton
+    from each competitive grid peak (L-BFGS-B where Newton stalls). Distinct optima within
+    SECOND_OPTIMUM_TOLERANCE of the best are reported."""
+    grid = np.array([[profile_loglik(s, go, gc) for gc in RATIO_GRID] for go in RATIO_GRID])
+    evaluations = grid.size
+    padded = np.pad(grid, 1, constant_values=-np.inf)
+    peaks = sorted(
+        (
+            (grid[i, j], i, j)
+            for i in range(grid.shape[0])
+            for j in range(grid.shape[1])
+            if grid[i, j] >= padded[i : i + 3, j : j + 3].max()
+        ),
+        reverse=True,
+    )
+    starts = [pk for pk in peaks[:MAX_STARTS] if pk[0] > peaks[0][0] - PEAK_MARGIN]
+    optima, methods, messages = [], set(), []
+    for _, i, j in starts:
+        theta, n_eval, ok = _newton(s, np.array([RATIO_GRID[i], RATIO_GRID[j]]))
+        evaluations += n_eval
+        methods.add("Newton")
+        if not ok:
+            theta, n_eval, message = _lbfgsb(s, theta)
+            theta, more, ok = _newton(s, theta)
+            evaluations += n_eval + more
+            methods.add("L-BFGS-B")
+            messages.append(message)
+        optima.append((_profile(s, *theta).loglik, theta, ok))
+    best_ll, theta, ok = max(optima, key=lambda o: o[0])
+    final = _profile(s, *theta)
+    distinct = [
+        ll
+        for ll, t, _ in optima
+        if np.max(np.abs(t - theta) / np.maximum(theta, 1e-4)) > 1e-2 and ll > best_ll - SECOND_OPTIMUM_TOLERANCE
+    ]
+    grad = _projected_gradient(theta, final.gradient)
+    boundary = tuple(name for name, t in zip(("office", "county"), theta, strict=True) if t <= BOUNDARY_RATIO)
+    conv = Convergence(
+        optimiser="grid + " + " + ".join(sorted(methods, reverse=True)),
+        success=bool(ok),
+        message="; ".join(messages) or "converged",
+        ratios=(float(theta[0]), float(theta[1])),
+        gradient=(float(grad[0]), float(grad[1])),
+        boundary=boundary,
+        second_optimum=max(distinct) if distinct else None,
+        evaluations=evaluations,
+    )
+    return theta, conv
+
+
+# --- the result ------------------------------------------------------------------------------------------------
 
 
 @dataclass
 class MixedFit:
-    """Results of one three-level random-intercept fit. Variances are on the outcome's squared scale."""
+    """One fit of the three-level model: estimates, inference and diagnostics. Variances are in squared outcome
+    units (the outcome is a 0–1 share)."""
 
     model: str
     terms: list[str]
     coef: pd.Series
-    se_model: pd.Series
-    se_cluster: pd.Series
-    cov_cluster: pd.DataFrame
+    cov_model: pd.DataFrame  # model-based covariance of the fixed effects, A^-1
+    scores: np.ndarray  # (G, p) county scores X_g' V_g^-1 r_g
+    county_info: np.ndarray  # (G, p, p) X_g' V_g^-1 X_g, for the wild bootstrap
+    county_xvy: np.ndarray  # (G, p) X_g' V_g^-1 y_g, for the wild bootstrap
     var_county: float
     var_office: float
     var_residual: float
@@ -79,11 +390,55 @@ class MixedFit:
     n_obs: int
     n_groups: int
     n_offices: int
-    converged: bool
-    optimiser: str
-    seconds: float
+    convergence: Convergence
+    engine: str = "closed-form ML"
+    seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
 
+    # -- inference --
+    @property
+    def bread(self) -> np.ndarray:
+        """A^-1 = (sum_g X_g' V_g^-1 X_g)^-1 at the fitted variances: the sandwich's bread (for this engine also
+        the model-based covariance)."""
+        return np.linalg.inv(self.county_info.sum(axis=0))
+
+    def vcov(self, kind: str = DEFAULT_VCOV) -> pd.DataFrame:
+        """Covariance of the fixed effects: 'model' or a county-clustered sandwich ('CR1', 'CR1S', 'CR0')."""
+        if kind == "model":
+            return self.cov_model
+        if kind not in VCOV_TYPES:
+            raise ValueError(f"vcov must be 'model' or one of {VCOV_TYPES}, got {kind!r}")
+        g, n, p = self.n_groups, self.n_obs, len(self.coef)
+        factor = {"CR0": 1.0, "CR1": g / (g - 1), "CR1S": g * (n - 1) / ((g - 1) * (n - p))}[kind]
+        bread = self.bread
+        cov = bread @ (self.scores.T @ self.scores) @ bread * factor
+        return pd.DataFrame(cov, index=self.coef.index, columns=self.coef.index)
+
+    def se(self, kind: str = DEFAULT_VCOV) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.vcov(kind))), index=self.coef.index)
+
+    def p_values(self, kind: str = DEFAULT_VCOV) -> pd.Series:
+        """Two-sided normal p-values."""
+        return pd.Series(2 * stats.norm.sf(np.abs(self.coef / self.se(kind))), index=self.coef.index)
+
+    @property
+    def se_model(self) -> pd.Series:
+        return self.se("model")
+
+    @property
+    def se_cluster(self) -> pd.Series:
+        """County-clustered standard errors, CR1."""
+        return self.se(DEFAULT_VCOV)
+
+    @property
+    def p_cluster(self) -> pd.Series:
+        return self.p_values(DEFAULT_VCOV)
+
+    @property
+    def p_model(self) -> pd.Series:
+        return self.p_values("model")
+
+    # -- fit statistics --
     @property
     def k(self) -> int:
         """Number of estimated parameters: fixed effects plus three variance parameters."""
@@ -98,22 +453,19 @@ class MixedFit:
         return -2 * self.loglik + self.k * np.log(self.n_obs)
 
     @property
-    def p_cluster(self) -> pd.Series:
-        """Two-sided normal p-values from the clustered standard errors."""
-        return pd.Series(2 * stats.norm.sf(np.abs(self.coef / self.se_cluster)), index=self.coef.index)
+    def icc(self) -> dict[str, float]:
+        """Intraclass correlations: the office's and the county's share of the total variance."""
+        total = self.var_county + self.var_office + self.var_residual
+        return {"office": self.var_office / total, "county": self.var_county / total}
 
-    @property
-    def p_model(self) -> pd.Series:
-        return pd.Series(2 * stats.norm.sf(np.abs(self.coef / self.se_model)), index=self.coef.index)
-
-    def table(self) -> pd.DataFrame:
+    def table(self, vcov: str = DEFAULT_VCOV) -> pd.DataFrame:
         """One row per parameter: estimate, model-based SE, clustered SE, clustered p and stars."""
         out = pd.DataFrame(
             {
                 "estimate": self.coef,
                 "se_model": self.se_model,
-                "se_cluster": self.se_cluster,
-                "p_cluster": self.p_cluster,
+                "se_cluster": self.se(vcov),
+                "p_cluster": self.p_values(vcov),
             }
         )
         out["stars"] = out["p_cluster"].map(stars)
@@ -136,73 +488,197 @@ class MixedFit:
             }
         )
 
+    def predict(self, rows: pd.DataFrame, level: float = 0.95, vcov: str = DEFAULT_VCOV) -> pd.DataFrame:
+        """Linear predictions (fixed part) for ``rows`` (one column per term) with a clustered confidence band."""
+        missing = [t for t in self.terms if t not in rows.columns]
+        if missing:
+            raise ValueError(f"model {self.model}: columns missing for prediction: {missing}")
+        x = np.column_stack([np.ones(len(rows)), rows[self.terms].to_numpy(float)])
+        pred = x @ self.coef.to_numpy()
+        se = np.sqrt(np.einsum("ij,jk,ik->i", x, self.vcov(vcov).to_numpy(), x))
+        z = stats.norm.ppf(0.5 + level / 2)
+        return pd.DataFrame({"predicted": pred, "se": se, "lower": pred - z * se, "upper": pred + z * se})
 
-def _within_group_inverse(a: np.ndarray, office: np.ndarray, s2: float, so2: float, sc2: float) -> np.ndarray:
-    """V_g^{-1} a for the rows of one county (``office`` holds codes 0..m-1 for those rows)."""
-    m = office.max() + 1
-    n_o = np.bincount(office, minlength=m).astype(float)
-    # W a = V_o^{-1} a office by office: (a - c_o * 1 * sum_o(a)) / s2, c_o = so2 / (s2 + n_o so2)
-    c_o = so2 / (s2 + n_o * so2)
+    def wild_bootstrap(
+        self,
+        term: str,
+        n_boot: int = 9999,
+        weights: str = "webb",
+        seed: int | np.random.SeedSequence = 0,
+        level: float = 0.95,
+    ) -> dict:
+        """Wild cluster bootstrap (county clusters) for one coefficient, holding the variance components fixed.
 
-    def w_apply(x: np.ndarray) -> np.ndarray:
-        sums = np.zeros((m,) + x.shape[1:])
-        np.add.at(sums, office, x)
-        return (x - c_o[office].reshape((-1,) + (1,) * (x.ndim - 1)) * sums[office]) / s2
+        p-value: restricted bootstrap (WCR; residuals from the model with the coefficient set to 0), symmetric,
+        on the CR1 t statistic. Interval: unrestricted bootstrap-t (WCU). Returns estimate, se, t, p_boot,
+        ci_low, ci_high, n_boot, weights.
+        """
+        j = list(self.coef.index).index(term)
+        w = bootstrap_weights(weights, self.n_groups, n_boot, seed)
+        se = float(self.se_cluster[term])
+        t_obs = float(self.coef[term]) / se
+        info_total = self.county_info.sum(axis=0)
+        keep = [k for k in range(len(self.coef)) if k != j]
+        restricted = np.zeros(len(self.coef))
+        restricted[keep] = np.linalg.solve(info_total[np.ix_(keep, keep)], self.county_xvy.sum(axis=0)[keep])
+        t_null = self._bootstrap_t(j, restricted, w)
+        t_unres = self._bootstrap_t(j, self.coef.to_numpy(), w)
+        lo_q, hi_q = np.quantile(t_unres, [(1 - level) / 2, (1 + level) / 2])
+        return {
+            "estimate": float(self.coef[term]),
+            "se": se,
+            "t": t_obs,
+            "p_boot": float(np.mean(np.abs(t_null) >= abs(t_obs))),
+            "ci_low": float(self.coef[term] - hi_q * se),
+            "ci_high": float(self.coef[term] - lo_q * se),
+            "n_boot": n_boot,
+            "weights": weights,
+        }
 
-    wa = w_apply(a)
-    w1 = w_apply(np.ones(len(office)))
-    if sc2 <= 0:
-        return wa
-    denom = 1.0 / sc2 + w1.sum()
-    return wa - np.multiply.outer(w1, wa.sum(axis=0)) / denom
+    def _bootstrap_t(self, j: int, base: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """CR1 t statistics of (b*_j - base_j) in the replicates y* = X base + w_g e_g, e = y - X base."""
+        a_inv = self.bread
+        u = self.county_xvy - self.county_info @ base  # (G, p) scores at base
+        delta = a_inv @ (u.T @ weights)  # (p, B): b* - base
+        h = a_inv[j]
+        contrib = (u @ h)[:, None] * weights - (self.county_info @ h) @ delta  # (G, B)
+        g = weights.shape[0]
+        return delta[j] / np.sqrt((contrib**2).sum(axis=0) * g / (g - 1))
 
 
-def marginal_loglik(
-    y: np.ndarray,
-    x: np.ndarray,
-    beta: np.ndarray,
-    county: np.ndarray,
-    office: np.ndarray,
-    s2: float,
-    so2: float,
-    sc2: float,
-) -> float:
-    """Gaussian log-likelihood of the three-level random-intercept model at given parameters (closed form)."""
-    total = 0.0
-    r_all = y - x @ beta
-    for g in np.unique(county):
-        rows = county == g
-        _, off = np.unique(office[rows], return_inverse=True)
-        r = r_all[rows]
-        n_o = np.bincount(off).astype(float)
-        w1 = _within_group_inverse(np.ones(rows.sum()), off, s2, so2, 0.0)
-        logdet = np.sum(n_o * np.log(s2) + np.log1p(n_o * so2 / s2)) + np.log1p(sc2 * w1.sum())
-        quad = r @ _within_group_inverse(r, off, s2, so2, sc2)
-        total += -0.5 * (rows.sum() * np.log(2 * np.pi) + logdet + quad)
-    return float(total)
+WEIGHTS = ("webb", "rademacher")
 
 
-def clustered_covariance(
-    x: np.ndarray, resid: np.ndarray, county: np.ndarray, office: np.ndarray, s2: float, so2: float, sc2: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """County-clustered sandwich ``A^-1 B A^-1 * G/(G-1)`` and the model-based ``A^-1`` for the fixed effects.
+def bootstrap_weights(kind: str, n_groups: int, n_boot: int, seed: int | np.random.SeedSequence) -> np.ndarray:
+    """Wild-bootstrap weights, one column per replicate: Webb's six-point or Rademacher (+-1)."""
+    rng = np.random.default_rng(seed)
+    if kind == "webb":
+        support = np.array([-np.sqrt(1.5), -1, -np.sqrt(0.5), np.sqrt(0.5), 1, np.sqrt(1.5)])
+        return rng.choice(support, size=(n_groups, n_boot))
+    if kind == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=(n_groups, n_boot))
+    raise ValueError(f"weights must be one of {WEIGHTS}, got {kind!r}")
 
-    A = sum_g X_g' V_g^-1 X_g, B = sum_g (X_g' V_g^-1 r_g)(X_g' V_g^-1 r_g)', r_g the marginal residuals.
-    """
-    p = x.shape[1]
-    a_mat = np.zeros((p, p))
-    b_mat = np.zeros((p, p))
-    groups = np.unique(county)
-    for g in groups:
-        rows = county == g
-        _, off = np.unique(office[rows], return_inverse=True)
-        vx = _within_group_inverse(x[rows], off, s2, so2, sc2)
-        a_mat += x[rows].T @ vx
-        score = vx.T @ resid[rows]
-        b_mat += np.outer(score, score)
-    a_inv = np.linalg.inv(a_mat)
-    n_g = len(groups)
-    return a_inv @ b_mat @ a_inv * n_g / (n_g - 1), a_inv
+
+# --- fitting -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Design:
+    """The arrays of one model on one frame: y, X (intercept first), county and office codes, term names. Rows
+    are sorted by county, then office; ``order`` maps them back (row i here is row order[i] of the frame)."""
+
+    model: str
+    names: list[str]
+    y: np.ndarray
+    x: np.ndarray
+    county: np.ndarray
+    office: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        terms: list[str],
+        model: str = "custom",
+        outcome: str = OUTCOME,
+        county: str = "county_id",
+        office: str = "office_id",
+    ) -> "Design":
+        """Check the columns (present, finite, varying) and build the arrays; errors name the model and cause."""
+        columns = [outcome, *terms]
+        missing = [t for t in [*columns, county, office] if t not in frame.columns]
+        if missing:
+            raise EstimationError(f"model {model}: columns not in the frame: {missing}")
+        if len(frame) == 0:
+            raise EstimationError(f"model {model}: the frame has no rows")
+        county_codes = pd.factorize(frame[county], sort=True)[0]
+        office_raw = pd.factorize(frame[office], sort=True)[0]
+        if county_codes.min() < 0 or office_raw.min() < 0:
+            raise EstimationError(f"model {model}: missing county or office identifiers")
+        county_of = np.full(office_raw.max() + 1, -1)
+        county_of[office_raw] = county_codes
+        if np.any(county_of[office_raw] != county_codes):
+            raise EstimationError(f"model {model}: an office appears in more than one county; offices must be nested")
+        order = np.lexsort((office_raw, county_codes))  # rows by county, then office: contiguous blocks
+        data = frame[columns]
+        try:
+            numeric = data.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            numeric = data.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        bad = [c for c, ok in zip(columns, np.isfinite(numeric).all(axis=0), strict=True) if not ok]
+        if bad:
+            raise EstimationError(f"model {model}: missing or non-finite values in {bad}")
+        flat = [
+            t for t, varies in zip(terms, (numeric[:, 1:] != numeric[0, 1:]).any(axis=0), strict=True) if not varies
+        ]
+        if flat:
+            raise EstimationError(f"model {model}: no variance in {flat} (constant column)")
+        x = numeric.take(order, axis=0)
+        y = x[:, 0].copy()
+        x[:, 0] = 1.0  # the outcome's column becomes the intercept
+        office_sorted = office_raw[order]
+        office_codes = np.cumsum(np.r_[True, office_sorted[1:] != office_sorted[:-1]]) - 1
+        return cls(model, ["Intercept", *terms], y, x, county_codes[order], office_codes, order)
+
+    def sums(self) -> Sums:
+        return Sums.from_arrays(self.y, self.x, self.county, self.office)
+
+
+def _assemble(design: Design, s: Sums, theta: np.ndarray, conv: Convergence, start: float) -> MixedFit:
+    pc = _profile(s, *theta)
+    s2 = pc.s2
+    xwx, xwy = _county_pieces(s, pc, theta[0])
+    info = xwx / s2
+    try:
+        a_inv = np.linalg.inv(info.sum(axis=0))
+    except np.linalg.LinAlgError as err:
+        raise EstimationError(f"model {design.model}: the fixed-effect design is singular ({err})") from err
+    xvy = xwy / s2
+    names = design.names
+    fit = MixedFit(
+        model=design.model,
+        terms=names[1:],
+        coef=pd.Series(pc.beta, index=names),
+        cov_model=pd.DataFrame(a_inv, index=names, columns=names),
+        scores=xvy - info @ pc.beta,
+        county_info=info,
+        county_xvy=xvy,
+        var_county=float(theta[1] * s2),
+        var_office=float(theta[0] * s2),
+        var_residual=float(s2),
+        loglik=pc.loglik,
+        n_obs=s.n,
+        n_groups=s.n_counties,
+        n_offices=len(s.n_office),
+        convergence=conv,
+        seconds=time.perf_counter() - start,
+    )
+    check_finite(fit)
+    return fit
+
+
+def check_finite(fit: MixedFit) -> None:
+    """Stop with a message naming the model if any estimate or standard error is not finite."""
+    values = np.r_[fit.coef.to_numpy(), fit.se_model.to_numpy(), fit.se_cluster.to_numpy(), fit.loglik]
+    if not np.all(np.isfinite(values)):
+        raise EstimationError(f"model {fit.model}: non-finite estimates or standard errors (check the data)")
+    if fit.n_groups < 2:
+        raise EstimationError(f"model {fit.model}: clustered standard errors need at least two counties")
+
+
+def fit_design(design: Design, sums: Sums | None = None) -> MixedFit:
+    """Fit a prepared design (``sums`` may be passed when only the outcome changed, see :meth:`Sums.with_outcome`)."""
+    start = time.perf_counter()
+    s = sums if sums is not None else design.sums()
+    try:
+        theta, conv = maximise(s)
+    except np.linalg.LinAlgError as err:
+        raise EstimationError(f"model {design.model}: the fixed-effect design is singular ({err})") from err
+    if not conv.ok:
+        raise EstimationError(f"model {design.model}: the optimiser failed: {conv.note()}")
+    return _assemble(design, s, theta, conv, start)
 
 
 def fit_mixed(
@@ -213,95 +689,8 @@ def fit_mixed(
     county: str = "county_id",
     office: str = "office_id",
 ) -> MixedFit:
-    """Fit ``outcome ~ terms`` with county and office-in-county random intercepts by ML (not REML).
-
-    Optimisers are tried in order (L-BFGS, Powell, Nelder-Mead) until one fits without warnings; if none does, the
-    fit with the highest log-likelihood is used and its warnings are re-issued. Every problem, including those of
-    optimisers that were not used, is kept in ``messages``.
-    """
-    missing = [t for t in [outcome, county, office, *terms] if t not in frame.columns]
-    if missing:
-        raise KeyError(f"columns not in the frame: {missing}")
-    data = frame[[outcome, county, office, *terms]].dropna()
-    if len(data) < len(frame):
-        raise ValueError(f"{len(frame) - len(data)} row(s) have missing values; build the frame with build_frame()")
-    data = data.sort_values([county, office], kind="stable").reset_index(drop=True)
-    formula = f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
-    start = time.perf_counter()
-    md = smf.mixedlm(formula, data, groups=data[county], re_formula="1", vc_formula={"office": f"0 + C({office})"})
-    messages: list[str] = []
-    attempts = []  # (optimiser, result, problems)
-    for optimiser in OPTIMISERS:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                # a rescue starts where the previous optimiser stopped
-                start_params = attempts[-1][1].params_object if attempts else None
-                res = md.fit(reml=False, method=optimiser, start_params=start_params)
-            except (np.linalg.LinAlgError, ValueError) as err:
-                messages.append(f"{optimiser}: failed ({err})")
-                continue
-        problems = [
-            str(w.message)
-            for w in caught
-            if issubclass(w.category, ConvergenceWarning | RuntimeWarning) and BOUNDARY_NOTE not in str(w.message)
-        ]
-        if not res.converged and not problems:
-            problems.append("did not converge")
-        attempts.append((optimiser, res, problems))
-        if not problems:
-            break
-    if not attempts:
-        raise RuntimeError(f"model {model}: every optimiser failed: {messages}")
-    # a clean fit if there is one, else the highest log-likelihood; earlier optimisers' problems become notes
-    clean = [a for a in attempts if not a[2]]
-    used, result, problems = clean[0] if clean else max(attempts, key=lambda a: a[1].llf)
-    for optimiser, _res, probs in attempts:
-        if optimiser != used:
-            messages += [f"note: {optimiser} had problems ({'; '.join(probs)}); used {used}"]
-    messages += [f"{used}: {p}" for p in problems]
-    names = list(result.fe_params.index)
-    beta = result.fe_params.to_numpy()
-    s2 = float(result.scale)
-    sc2 = float(np.asarray(result.cov_re)[0, 0])
-    so2 = float(result.vcomp[0])
-    x = md.exog
-    y = md.endog
-    county_codes = pd.factorize(data[county])[0]
-    office_codes = pd.factorize(data[office])[0]
-    for label, var in (("county", sc2), ("office", so2)):
-        if var < BOUNDARY_RATIO * s2:
-            messages.append(f"{used}: the {label} variance ({var:.2e}) is on the boundary (zero)")
-    cov_cl, _ = clustered_covariance(x, y - x @ beta, county_codes, office_codes, s2, so2, sc2)
-    se_cl = np.sqrt(np.diag(cov_cl))
-    fit = MixedFit(
-        model=model,
-        terms=list(terms),
-        coef=pd.Series(beta, index=names),
-        se_model=pd.Series(result.bse_fe.to_numpy(), index=names),
-        se_cluster=pd.Series(se_cl, index=names),
-        cov_cluster=pd.DataFrame(cov_cl, index=names, columns=names),
-        var_county=sc2,
-        var_office=so2,
-        var_residual=s2,
-        loglik=float(result.llf),
-        n_obs=len(data),
-        n_groups=data[county].nunique(),
-        n_offices=data[office].nunique(),
-        converged=bool(result.converged),
-        optimiser=used,
-        seconds=time.perf_counter() - start,
-        messages=messages,
-    )
-    emit_warnings(fit)
-    return fit
-
-
-def emit_warnings(fit: "MixedFit") -> None:
-    """Re-issue a fit's convergence problems as ConvergenceWarnings (notes about unused optimisers are not)."""
-    for msg in fit.messages:
-        if not msg.startswith("note:"):
-            warnings.warn(f"model {fit.model}: {msg}", ConvergenceWarning, stacklevel=3)
+    """ML fit of ``outcome ~ 1 + terms`` with county and office-in-county random intercepts (see module doc)."""
+    return fit_design(Design.from_frame(frame, terms, model, outcome, county, office))
 
 
 def fit_model(frame: pd.DataFrame, model: str) -> MixedFit:
@@ -309,73 +698,27 @@ def fit_model(frame: pd.DataFrame, model: str) -> MixedFit:
     return fit_mixed(frame, model_terms(model), model=model)
 
 
-def intraclass_correlations(fit: MixedFit) -> dict[str, float]:
-    """ICCs of a (null) model: the office's and the county's share of the total variance."""
-    total = fit.var_county + fit.var_office + fit.var_residual
-    return {"office": fit.var_office / total, "county": fit.var_county / total}
+def fit_models(frame: pd.DataFrame, models=MODELS, verbose: bool = False) -> dict[str, MixedFit]:
+    """Fit several of Models M1–M6 on one frame (progress to stdout when ``verbose``)."""
+    fits = {}
+    for model in models:
+        fits[model] = fit_model(frame, model)
+        if verbose:
+            print(f"fitted {model} in {fits[model].seconds:.2f} s", flush=True)
+    return fits
 
 
 def predict_at_means(
     fit: MixedFit, frame: pd.DataFrame, variable: str, grid: np.ndarray, level: float = 0.95
 ) -> pd.DataFrame:
-    """Linear prediction across ``grid`` values of ``variable`` with the other covariates at their means.
-
-    The confidence band uses the clustered covariance of the fixed effects.
-    """
+    """Predictions across ``grid`` values of ``variable`` with the other terms at their means in ``frame``."""
     if variable not in fit.terms:
         raise ValueError(f"{variable!r} is not a term of model {fit.model}")
-    means = frame[fit.terms].mean()
-    rows = np.tile(np.r_[1.0, means.to_numpy()], (len(grid), 1))
-    rows[:, 1 + fit.terms.index(variable)] = grid
-    cov = fit.cov_cluster.to_numpy()
-    pred = rows @ fit.coef.to_numpy()
-    se = np.sqrt(np.einsum("ij,jk,ik->i", rows, cov, rows))
-    z = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame({variable: grid, "predicted": pred, "se": se, "lower": pred - z * se, "upper": pred + z * se})
-
-
-def frame_fingerprint(frame: pd.DataFrame) -> str:
-    """A short hash of a frame's contents (columns and values), used as a cache key."""
-    import hashlib
-
-    h = hashlib.sha256()
-    h.update(",".join(frame.columns).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()[:16]
-
-
-def fit_models(frame: pd.DataFrame, models=MODELS, cache_dir=None, verbose: bool = False) -> dict[str, MixedFit]:
-    """Fit several of Models M1–M6, reusing results cached under ``cache_dir`` (keyed by the frame's contents
-    and the package version) so that chapters sharing a frame do not refit. Progress goes to stdout."""
-    import pickle
-    from pathlib import Path
-
-    from . import __version__
-
-    key = frame_fingerprint(frame)
-    fits = {}
-    for model in models:
-        path = Path(cache_dir) / f"{model}-{key}-{__version__}.pkl" if cache_dir else None
-        if path is not None and path.exists():
-            fits[model] = pickle.loads(path.read_bytes())
-            emit_warnings(fits[model])
-            continue
-        fits[model] = fit_model(frame, model)
-        if verbose:
-            print(f"fitted {model} in {fits[model].seconds:.1f} s", flush=True)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pickle.dumps(fits[model]))
-    return fits
+    rows = pd.DataFrame([frame[fit.terms].mean()] * len(grid)).reset_index(drop=True)
+    rows[variable] = np.asarray(grid, dtype=float)
+    return pd.concat([rows[[variable]], fit.predict(rows, level)], axis=1)
 
 
 def convergence_report(fits: dict[str, MixedFit]) -> str:
-    """Markdown: each model's optimiser and every convergence message, for display under a results table."""
-    lines = []
-    for name, fit in fits.items():
-        problems = [m for m in fit.messages if not m.startswith("note:")]
-        notes = [m.removeprefix("note: ") for m in fit.messages if m.startswith("note:")]
-        status = "converged without warnings" if not problems else "**warning:** " + "; ".join(problems)
-        extra = f" ({'; '.join(notes)})" if notes else ""
-        lines.append(f"- {name}: optimiser {fit.optimiser}, {status}{extra}.")
-    return "\n".join(lines)
+    """Markdown: one line per model with its convergence note."""
+    return "\n".join(f"- {name}: {fit.convergence.note()}." for name, fit in fits.items())

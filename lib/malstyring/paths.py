@@ -5,5 +5,3 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO_ROOT / "data" / "reference"
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "synthetic"
-CACHE_DIR = REPO_ROOT / "build" / "cache"
-"""Fitted models cached by frame contents (never inside a data folder)."""
