@@ -4,11 +4,15 @@ import hashlib
 import json
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from malstyring.calibration import calibration_report
 from malstyring.models import fit_mixed, fit_model
-from malstyring.synthetic import DEFAULT_SEED, GENERATOR_VERSION, generate, true_coefficients
+from malstyring.operationalise import FrameOptions, covariates
+from malstyring.synthetic import COUNTIES, DEFAULT_SEED, GENERATOR_VERSION, generate, generate_tables, true_coefficients
+from malstyring.validate import RawData, validate_dir
 
 
 def _hashes(folder):
@@ -28,15 +32,68 @@ def test_other_seed_gives_other_data(synthetic_dir, tmp_path):
 def test_manifest_records_seed_version_and_checksums(synthetic_dir):
     man = json.loads((synthetic_dir / "manifest.json").read_text())
     assert man["seed"] == DEFAULT_SEED and man["generator_version"] == GENERATOR_VERSION
-    assert man["kind"] == "synthetic" and man["index_effect"] == -0.026
+    assert man["kind"] == "synthetic" and man["index_effect"] == -0.026 and man["scale"] == 1
     for name, digest in man["files"].items():
         assert hashlib.sha256((synthetic_dir / name).read_bytes()).hexdigest() == digest
     assert len(man["files"]) == 6
 
 
-def test_bad_seed_is_rejected(tmp_path):
+def test_bad_seed_or_scale_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="seed"):
         generate(tmp_path, seed=-1)
+    for scale in (0, 1.5, True):
+        with pytest.raises(ValueError, match="scale"):
+            generate(tmp_path, scale=scale)
+
+
+def test_scaled_panel_has_n_times_the_offices_and_keeps_the_contract(tmp_path):
+    man = generate(tmp_path, scale=2, verbose=False)
+    problems, tables = validate_dir(tmp_path)
+    assert problems == []
+    offices = tables["offices"]
+    per_county = offices.groupby("county_id").size()
+    assert per_county.to_dict() == {c: 2 * n for c, (_, n) in COUNTIES.items()} and len(offices) == 2 * 437
+    assert offices["municipality_id"].str.fullmatch(r"\d{4}").all() and offices["office_name"].is_unique
+    assert offices["pilot"].sum() == 10 and man["scale"] == 2
+    assert len(tables["office_month"]) == 2 * 437 * 46
+
+
+KEY = ["office_id", "month"]
+
+
+def _mismatches(truth: pd.DataFrame, operationalised: pd.DataFrame) -> dict[str, pd.Series]:
+    """Columns where the operationalisation differs from the generator's own covariates (beyond 1e-12), with the
+    months of the differing rows."""
+    both = truth.merge(operationalised, on=KEY, how="left", suffixes=("", "_op"), validate="1:1")
+    out = {}
+    for col in truth.columns.drop(KEY):
+        a, b = both[col].to_numpy(float), both[f"{col}_op"].to_numpy(float)
+        bad = ~np.isclose(a, b, rtol=0, atol=1e-12, equal_nan=True)
+        if bad.any():
+            out[col] = both.loc[bad, "month"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return generate_tables(DEFAULT_SEED, return_truth=True)[1]
+
+
+def test_truth_covers_every_covariate_of_the_true_model(truth):
+    assert set(true_coefficients().index) <= set(truth.columns)
+    assert len(truth) == 437 * 46 and not truth.duplicated(KEY).any()
+
+
+@pytest.mark.parametrize("seed", [DEFAULT_SEED, 7])
+def test_operationalisation_reproduces_the_generators_own_covariates(seed, truth, raw):
+    """Default seed: through the written CSV files (load_raw); other seed: the tables in memory."""
+    if seed == DEFAULT_SEED:
+        data = raw
+    else:
+        tables, truth = generate_tables(seed, return_truth=True)
+        data = RawData(tables=tables)
+    wrong = _mismatches(truth, covariates(data, FrameOptions()))
+    assert not wrong, {col: f"{len(m)} rows, first {m.iloc[0]}" for col, m in wrong.items()}
 
 
 def test_true_model_is_published_model_3():

@@ -123,12 +123,14 @@ def goal_attainment_index(values: pd.DataFrame, coding: str = "strict") -> pd.Da
     indicators without a value that month; they are left out of numerator and denominator).
     """
     vals = values.copy()
+    # points first, on every row: an indicator judged against last year's value (graded sick leave, included
+    # from 2014) needs the previous year's values even where that year did not count it
+    vals["points"] = attainment_points(vals, coding)
     vals["year"] = year_of(vals["month"])
     included = pd.concat(
         [pd.DataFrame({"year": y, "indicator": included_indicators(y)}) for y in sorted(vals["year"].unique())]
     )
     vals = vals.merge(included, on=["year", "indicator"], how="inner")
-    vals["points"] = attainment_points(vals, coding)
     grouped = vals.groupby(["office_id", "month"], sort=True)
     out = grouped["points"].agg(points="sum", n_included="count").reset_index()
     out["index"] = out["points"] / out["n_included"]

@@ -30,28 +30,42 @@ Design and assumptions (the article does not pin these down; the book's appendix
   0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
   Model 1 near the published -2410. County effects and office sizes are drawn at fixed normal quantiles in
   random order, so these targets hold for every seed, not just the default.
-* **Programme dummies, index and size categories** entering the true model are computed with the same
-  operationalisation code the analysis uses (75th percentile, strict attainment, size quintiles).
+* **Covariates of the true model** (index, programme dummies, size categories, shares) are computed by the
+  generator itself from the arrays it drew, independently of the analysis code (``malstyring.operationalise``),
+  so that the recovery tests also check the operationalisation. They follow the article's definitions
+  (Appendix 2, Table 3): the index is the share of the year's included indicators met (strict attainment),
+  programme dummies mark shares at or above the month's 75th percentile, and size groups are quintiles of the
+  offices' mean state employees.
+  ``generate_tables(..., return_truth=True)`` returns them. Drawn floats are rounded to the 6 decimals written
+  to the CSV files first, so the truth holds for the files as read, not only for the arrays in memory.
+* **Scale.** ``scale=N`` writes N times as many offices per county (4,370 offices for N=10), for benchmarks.
+  Everything else is the same design: the same distributions, N times as many pilot offices, and each county's
+  municipalities each served by N offices (municipality ids stay 4-digit codes). Scale 1 is the calibrated
+  panel; only it meets the calibration targets that count offices (437).
 
-Everything is drawn from one ``numpy.random.Generator`` seeded by ``seed``; the same seed and version give
-byte-identical files. A ``manifest.json`` records the seed, generator version, parameters and a SHA-256 per file.
+Everything is drawn from one ``numpy.random.Generator`` seeded by ``seed``; the same seed, scale and version give
+byte-identical files. A ``manifest.json`` records the seed, generator version, parameters (index effect, scale)
+and a SHA-256 per file.
 """
 
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .operationalise import PROGRAMMES, FrameOptions, covariates
+from .codebook import columns
 from .panel import panel_months
 from .reference import indicator_catalogue, published_results
-from .validate import RawData
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
+"""1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
+indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``. For the
+same seed only ``nae_exits_to_work`` (office_month.csv) and the manifest differ from 1.0.0."""
 DEFAULT_SEED = 20180101
 PUBLISHED_INDEX_EFFECT = -0.026
 TARGET_MEAN_SHARE = 0.41
@@ -59,6 +73,8 @@ SD_COUNTY = 0.024
 SD_OFFICE = 0.060
 SD_MONTH = 0.10
 """Extra office-month noise in the true share (overdispersion), sized to the published log-likelihoods."""
+N_PILOT_OFFICES = 5
+"""Offices in the KIN pilot (Bamble, Ski, Åsane, Kongsvinger, Heimdal); times ``scale`` in a scaled panel."""
 
 # county number -> (name, offices); 2012 municipality counts adjusted to 437 offices (Oslo: 15 district offices)
 COUNTIES = {
@@ -83,6 +99,9 @@ COUNTIES = {
     "20": ("Finnmark", 19),
 }
 
+PROGRAMMES = tuple(c for c in columns("office_month")["column"] if c.startswith("prog_"))
+"""The programme-count columns of ``office_month``, in contract (codebook) order."""
+
 # indicator code -> (base probability of meeting the target, scale of the value around the target)
 INDICATOR_DESIGN = {
     "follow_up_combined_3m": (0.55, 0.08),
@@ -105,6 +124,36 @@ SIZE_LOADING = -0.25
 SCORE_LOADING = 0.40
 AR_RHO = 0.5
 
+DEMOGRAPHY = {
+    "upper_secondary_share": "upper_secondary",
+    "non_oecd_share": "non_oecd_immigrants",
+    "keep_job_share": "goal_keep_job",
+    "women_share": "women",
+    "over_50_share": "over_50",
+    "key_duration_share": "key_duration",
+}
+"""Covariate -> office_month count column; the covariate is the count divided by the NAE users (Vedlegg 2)."""
+EFFORT_INDICATORS = {
+    "jobmatch_share": "jobmatch",
+    "employer_assistance_share": "employer_assistance",
+    "contact_48h_share": "contact_48h",
+    "journal_24h_share": "journal_24h",
+}
+"""Continuous effort covariates that are scorecard indicator values, in every month (on the scorecard or not)."""
+ATTAINMENT_DUMMIES = {
+    "att_employer_assistance": "employer_assistance",
+    "att_contact_48h": "contact_48h",
+    "att_nae_follow_up_6m": "nae_follow_up_6m",
+}
+"""The individual attainment dummies of Figure 2 / Table 2 (not in the true model; returned for checking)."""
+PROGRAMME_PERCENTILE = 0.75
+SIZE_GROUPS = 5
+DECIMALS = 6
+FLOAT_FORMAT = f"%.{DECIMALS}f"
+"""Floats are written with 6 decimals (shares to 0.0001 percentage points)."""
+FIRST_DATA_YEAR = 2011
+"""First year of the municipality-year table (student shares measured in October 2011 apply until September 2012)."""
+
 
 def true_coefficients(index_effect: float = PUBLISHED_INDEX_EFFECT) -> pd.Series:
     """The coefficients of the data-generating model (published Model 3, with the documented exceptions)."""
@@ -118,17 +167,28 @@ def true_coefficients(index_effect: float = PUBLISHED_INDEX_EFFECT) -> pd.Series
     return beta.drop("Intercept")
 
 
-def _offices(rng: np.random.Generator) -> pd.DataFrame:
+def _municipality_id(county_id: str, k: int, n_base: int) -> str:
+    """4-digit municipality number of the county's k-th office (1-based). Oslo's district offices share 0301; in a
+    scaled panel the county's ``n_base`` municipalities are reused in turn (like district offices of a city)."""
+    if county_id == "03":
+        return "0301"
+    return f"{county_id}{(k - 1) % n_base + 1:02d}"
+
+
+def _offices(rng: np.random.Generator, scale: int = 1) -> pd.DataFrame:
+    """The offices table: ``scale`` x the 2012 office count per county, ids 1..n in county order."""
+    n_total = scale * sum(n for _, n in COUNTIES.values())
+    width = max(3, len(str(n_total)))
     rows = []
     office_id = 0
-    for county_id, (county_name, n) in COUNTIES.items():
-        for k in range(1, n + 1):
+    for county_id, (county_name, n_base) in COUNTIES.items():
+        for k in range(1, scale * n_base + 1):
             office_id += 1
-            municipality = f"{county_id}01" if county_id == "03" else f"{county_id}{k:02d}"
-            rows.append((office_id, f"Synthetic office {office_id:03d}", municipality, county_id, county_name))
+            name = f"Synthetic office {office_id:0{width}d}"
+            rows.append((office_id, name, _municipality_id(county_id, k, n_base), county_id, county_name))
     offices = pd.DataFrame(rows, columns=["office_id", "office_name", "municipality_id", "county_id", "county_name"])
     offices["pilot"] = 0
-    offices.loc[rng.choice(len(offices), size=5, replace=False), "pilot"] = 1
+    offices.loc[rng.choice(len(offices), size=N_PILOT_OFFICES * scale, replace=False), "pilot"] = 1
     return offices
 
 
@@ -149,18 +209,47 @@ def _ar1(rng: np.random.Generator, shape: tuple[int, int], rho: float) -> np.nda
     return out
 
 
-def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_INDEX_EFFECT) -> dict[str, pd.DataFrame]:
-    """Draw the six contract tables. Deterministic in ``seed``."""
-    rng = np.random.default_rng(seed)
-    offices = _offices(rng)
-    months = panel_months()
-    n_o, n_t = len(offices), len(months)
-    years = np.array([int(m[:4]) for m in months])
-    county_codes = sorted(COUNTIES)
-    county_idx = offices["county_id"].map({c: i for i, c in enumerate(county_codes)}).to_numpy()
-    n_c = len(county_codes)
+def _monthly(rng: np.random.Generator, base: np.ndarray, n_t: int, sd: float, low=0.0, high=1.0) -> np.ndarray:
+    """An office-level ``base`` (n_o,) plus normal month noise (sd ``sd``), clipped to ``low``–``high``: (n_o, n_t)."""
+    return np.clip(base[:, None] + sd * rng.standard_normal((len(base), n_t)), low, high)
 
-    # --- office size and users -------------------------------------------------------------------------------
+
+@dataclass
+class _Draws:
+    """Everything the generator drew. Office arrays are (n_o, n_t) in office_id order by month order; shares 0–1,
+    counts in persons, months ``YYYY-MM``."""
+
+    offices: pd.DataFrame
+    months: list[str]
+    county_codes: list[str]
+    county_idx: np.ndarray  # (n_o,) row of each office's county in the county arrays
+    munis: pd.DataFrame  # municipality_id, county_id; one row per municipality
+    muni_idx: np.ndarray  # (n_o,) row of each office's municipality in the municipality arrays
+    staff_base: np.ndarray  # (n_o,) office's typical state employees
+    staff: np.ndarray  # state employees (whole numbers, as float)
+    users: np.ndarray  # NAE users (int)
+    exits: np.ndarray  # NAE exits (int, >= 1)
+    a_office: np.ndarray  # (n_o,) scorecard propensity
+    a_county: np.ndarray  # (n_c,) county scorecard effect
+    demography: dict[str, np.ndarray]  # count column -> users with the trait (int)
+    plan_p: np.ndarray  # probability that a user has an activity plan
+    on_programme: np.ndarray  # users on any programme (int)
+    programme_counts: np.ndarray  # (n_o, n_t, len(PROGRAMMES)) users per programme (int)
+    age: np.ndarray  # staff mean age, years
+    seniority: np.ndarray  # months
+    salary: np.ndarray  # NOK per year, whole kroner
+    sick_leave: np.ndarray  # share 0–1
+    values: dict[str, np.ndarray]  # indicator code -> monthly value (share 0–1)
+    county: dict[str, np.ndarray]  # county_month column -> (n_c, n_t)
+    unemployment_municipality: np.ndarray  # (n_m, n_t), clipped as written
+    income: np.ndarray  # (n_m, n_years) median household income, NOK, whole kroner
+    students: np.ndarray  # (n_m, n_years) student share 0–1
+    muni_years: np.ndarray  # (n_years,) 2011..2015
+    with_plan: np.ndarray | None = None  # users with an activity plan (int); drawn last, see generate_tables
+
+
+def _draw_sizes(rng: np.random.Generator, n_o: int, n_t: int) -> tuple[np.ndarray, ...]:
+    """Office sizes and NAE flows: staff_base (n_o,), staff, users, exits (n_o, n_t)."""
     # log-normal sizes at fixed quantiles (only their assignment to offices is random), so every seed has the
     # article's size distribution: 40 % above 9 and 20 % above 20 state employees, range 1–178
     z_size = _quantile_draws(rng, n_o)
@@ -175,43 +264,62 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     users = np.maximum(users, 3).astype(int)
     exit_rate = 0.0275 * np.exp(0.15 * rng.standard_normal(n_o))
     exits = 1 + rng.poisson(np.maximum(users * exit_rate[:, None] - 1, 0.05))
+    return staff_base, staff, users, exits
 
-    # --- office-level latent scorecard propensity ----------------------------------------------------------------
-    a_office = SIZE_LOADING * (np.log(staff_base) - np.log(staff_base).mean()) / np.log(staff_base).std()
-    a_office = a_office + np.sqrt(1 - SIZE_LOADING**2) * rng.standard_normal(n_o)
+
+def _draw_propensity(rng: np.random.Generator, staff_base: np.ndarray, n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latent scorecard propensity: per office (n_o,), correlated with log size, and per county (n_c,)."""
+    log_size = np.log(staff_base)
+    a_office = SIZE_LOADING * (log_size - log_size.mean()) / log_size.std()
+    a_office = a_office + np.sqrt(1 - SIZE_LOADING**2) * rng.standard_normal(len(staff_base))
     a_county = 0.2 * _quantile_draws(rng, n_c)
+    return a_office, a_county
 
-    def share(base: np.ndarray, sd_month: float, low: float = 0.0, high: float = 1.0) -> np.ndarray:
-        return np.clip(base[:, None] + sd_month * rng.standard_normal((n_o, n_t)), low, high)
 
-    # --- demography (counts out of users) ---------------------------------------------------------------------
-    oslo = (offices["county_id"] == "03").to_numpy()
+def _draw_users(rng: np.random.Generator, users: np.ndarray, oslo: np.ndarray) -> dict:
+    """Demography counts, activity-plan probability and programme counts (out of ``users``)."""
+    n_o, n_t = users.shape
     demo_p = {
-        "upper_secondary": share(rng.normal(0.55, 0.06, n_o), 0.02),
-        "non_oecd_immigrants": share(np.clip(rng.normal(0.07, 0.04, n_o) + 0.12 * oslo, 0.005, 0.6), 0.01),
-        "goal_keep_job": share(rng.normal(0.25, 0.05, n_o), 0.02),
-        "women": share(rng.normal(0.57, 0.04, n_o), 0.02),
-        "over_50": share(rng.normal(0.30, 0.05, n_o), 0.02),
-        "key_duration": share(rng.normal(0.12, 0.03, n_o), 0.03),
+        "upper_secondary": _monthly(rng, rng.normal(0.55, 0.06, n_o), n_t, 0.02),
+        "non_oecd_immigrants": _monthly(rng, np.clip(rng.normal(0.07, 0.04, n_o) + 0.12 * oslo, 0.005, 0.6), n_t, 0.01),
+        "goal_keep_job": _monthly(rng, rng.normal(0.25, 0.05, n_o), n_t, 0.02),
+        "women": _monthly(rng, rng.normal(0.57, 0.04, n_o), n_t, 0.02),
+        "over_50": _monthly(rng, rng.normal(0.30, 0.05, n_o), n_t, 0.02),
+        "key_duration": _monthly(rng, rng.normal(0.12, 0.03, n_o), n_t, 0.03),
     }
-    counts = {name: rng.binomial(users, p) for name, p in demo_p.items()}
-    plan_p = share(rng.normal(0.75, 0.06, n_o), 0.03)
-    prog_p = share(rng.normal(0.35, 0.06, n_o), 0.03)
+    demography = {name: rng.binomial(users, p) for name, p in demo_p.items()}
+    plan_p = _monthly(rng, rng.normal(0.75, 0.06, n_o), n_t, 0.03)
+    prog_p = _monthly(rng, rng.normal(0.35, 0.06, n_o), n_t, 0.03)
     on_programme = rng.binomial(users, prog_p)
-    mix = rng.dirichlet(np.full(len(PROGRAMMES), 2.0), size=n_o)
-    month_mix = mix[:, None, :] * np.exp(0.2 * rng.standard_normal((n_o, n_t, len(PROGRAMMES))))
+    n_p = len(PROGRAMMES)
+    mix = rng.dirichlet(np.full(n_p, 2.0), size=n_o)
+    month_mix = mix[:, None, :] * np.exp(0.2 * rng.standard_normal((n_o, n_t, n_p)))
     month_mix /= month_mix.sum(axis=2, keepdims=True)
-    programme_counts = rng.multinomial(on_programme.reshape(-1), month_mix.reshape(-1, len(PROGRAMMES)))
-    programme_counts = programme_counts.reshape(n_o, n_t, len(PROGRAMMES))
+    programme_counts = rng.multinomial(on_programme.reshape(-1), month_mix.reshape(-1, n_p)).reshape(n_o, n_t, n_p)
+    return {
+        "demography": demography,
+        "plan_p": plan_p,
+        "on_programme": on_programme,
+        "programme_counts": programme_counts,
+    }
 
-    # --- staff ----------------------------------------------------------------------------------------------
-    age = share(rng.normal(46, 3, n_o), 0.3, 25, 65)
+
+def _draw_staff(rng: np.random.Generator, n_t: int, years: np.ndarray, county_idx: np.ndarray, n_c: int) -> dict:
+    """Staff age (years), seniority (months), salary (NOK per year) and sick leave (share 0–1), (n_o, n_t)."""
+    n_o = len(county_idx)
+    age = _monthly(rng, rng.normal(46, 3, n_o), n_t, 0.3, 25, 65)
     seniority = np.clip(rng.normal(110, 25, n_o)[:, None] + 0.5 * np.arange(n_t) + rng.normal(0, 2, (n_o, n_t)), 6, 400)
     salary = (rng.normal(0, 20000, n_o)[:, None] + 450000 * 1.03 ** (years - 2012)[None, :]).round(0)
     sick_county = 0.006 * rng.standard_normal(n_c)
-    sick_leave = share(rng.normal(0.066, 0.012, n_o) + sick_county[county_idx], 0.012, 0.0, 0.4)
+    sick_leave = _monthly(rng, rng.normal(0.066, 0.012, n_o) + sick_county[county_idx], n_t, 0.012, 0.0, 0.4)
+    return {"age": age, "seniority": seniority, "salary": salary, "sick_leave": sick_leave}
 
-    # --- indicators -------------------------------------------------------------------------------------------
+
+def _draw_indicators(
+    rng: np.random.Generator, years: np.ndarray, a_office: np.ndarray, a_county_office: np.ndarray, sick_leave
+) -> dict[str, np.ndarray]:
+    """Monthly scorecard indicator values (shares 0–1), (n_o, n_t) per indicator code."""
+    n_o, n_t = len(a_office), len(years)
     cat = indicator_catalogue()
     values: dict[str, np.ndarray] = {}
     year_shift = np.array([YEAR_SHIFT[y] for y in years])
@@ -220,20 +328,23 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
         noise_sd = np.sqrt(1 - loading**2)
         total_sd = np.sqrt(loading**2 + noise_sd**2 + 0.2**2)
         q = norm.ppf(p_met) * total_sd
-        z = q + year_shift[None, :] + loading * a_office[:, None] + a_county[county_idx][:, None]
+        z = q + year_shift[None, :] + loading * a_office[:, None] + a_county_office[:, None]
         z = z + noise_sd * _ar1(rng, (n_o, n_t), AR_RHO)
         values[code] = np.clip(cat.loc[code, "target"] + scale * z, 0.0005, 0.9995)
     values["sick_leave"] = sick_leave
-    graded = share(rng.normal(0.25, 0.05, n_o), 0.03)
-    values["graded_sick_leave_12w"] = graded
+    values["graded_sick_leave_12w"] = _monthly(rng, rng.normal(0.25, 0.05, n_o), n_t, 0.03)
     icicle_rate = rng.beta(0.8, 12, n_o)
     icicles = rng.random((n_o, n_t)) < icicle_rate[:, None]
     depth = rng.uniform(0.12, 0.24, (n_o, n_t))
     journal_level = 0.905 + 0.012 * a_office + 0.004 * rng.standard_normal(n_o)
     journal = journal_level[:, None] + 0.010 * rng.standard_normal((n_o, n_t)) - icicles * depth
     values["journal_24h"] = np.clip(journal, 0.3, 0.999)
+    return values
 
-    # --- county and municipality controls ---------------------------------------------------------------------
+
+def _draw_areas(rng: np.random.Generator, n_c: int, n_t: int, m_county: np.ndarray) -> dict:
+    """County-month controls (n_c, n_t), municipality unemployment (n_m, n_t) and municipality-year income and
+    student shares (n_m, 5 years from 2011)."""
     t_frac = np.arange(n_t) / 12
     unemp_c = np.clip(
         rng.normal(0.035, 0.008, n_c)[:, None] + 0.002 * t_frac + 0.002 * rng.standard_normal((n_c, n_t)), 0.01, 0.1
@@ -242,68 +353,245 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
     demand = np.clip(demand + 0.01 * rng.standard_normal((n_c, n_t)), 0.05, 1)
     health = np.clip(rng.normal(0.11, 0.02, n_c)[:, None] + 0.001 * rng.standard_normal((n_c, n_t)), 0.03, 0.3)
     psych = np.clip(rng.normal(0.40, 0.03, n_c)[:, None] + 0.005 * rng.standard_normal((n_c, n_t)), 0.2, 0.7)
-    county_month = pd.DataFrame(
-        {
-            "county_id": np.repeat(county_codes, n_t),
-            "month": np.tile(months, n_c),
-            "gross_unemployment": unemp_c.reshape(-1),
-            "labour_demand": demand.reshape(-1),
-            "health_benefit_share": health.reshape(-1),
-            "aap_psych_share": psych.reshape(-1),
-        }
-    )
-    munis = offices.drop_duplicates("municipality_id")[["municipality_id", "county_id"]].reset_index(drop=True)
-    m_county = munis["county_id"].map({c: i for i, c in enumerate(county_codes)}).to_numpy()
-    n_m = len(munis)
+    n_m = len(m_county)
     unemp_m = unemp_c[m_county] + rng.normal(0, 0.008, n_m)[:, None] + 0.002 * rng.standard_normal((n_m, n_t))
-    municipality_month = pd.DataFrame(
-        {
-            "municipality_id": np.repeat(munis["municipality_id"].to_numpy(), n_t),
-            "month": np.tile(months, n_m),
-            "gross_unemployment": np.clip(unemp_m, 0.005, 0.15).reshape(-1),
-        }
-    )
-    muni_years = np.arange(2011, 2016)
+    muni_years = np.arange(FIRST_DATA_YEAR, 2016)
     income = np.exp(rng.normal(np.log(500000), 0.12, n_m))[:, None] * 1.03 ** (muni_years - 2012)[None, :]
     students = np.clip(rng.normal(0.30, 0.06, n_m)[:, None] + 0.005 * rng.standard_normal((n_m, len(muni_years))), 0, 1)
-    municipality_year = pd.DataFrame(
-        {
-            "municipality_id": np.repeat(munis["municipality_id"].to_numpy(), len(muni_years)),
-            "year": np.tile(muni_years, n_m),
-            "median_household_income_nok": income.round(0).reshape(-1),
-            "student_share": students.reshape(-1),
-        }
+    return {
+        "county": {
+            "gross_unemployment": unemp_c,
+            "labour_demand": demand,
+            "health_benefit_share": health,
+            "aap_psych_share": psych,
+        },
+        "unemployment_municipality": np.clip(unemp_m, 0.005, 0.15),
+        "income": income.round(0),
+        "students": students,
+        "muni_years": muni_years,
+    }
+
+
+def _draw_panel(rng: np.random.Generator, scale: int) -> _Draws:
+    """Draw everything but the activity plans and the outcome, in the order that keeps scale-1 files unchanged."""
+    offices = _offices(rng, scale)
+    months = panel_months()
+    n_o, n_t = len(offices), len(months)
+    years = np.array([int(m[:4]) for m in months])
+    county_codes = sorted(COUNTIES)
+    county_pos = {c: i for i, c in enumerate(county_codes)}
+    county_idx = offices["county_id"].map(county_pos).to_numpy()
+    munis = offices.drop_duplicates("municipality_id")[["municipality_id", "county_id"]].reset_index(drop=True)
+    muni_idx = offices["municipality_id"].map({m: i for i, m in enumerate(munis["municipality_id"])}).to_numpy()
+
+    staff_base, staff, users, exits = _draw_sizes(rng, n_o, n_t)
+    a_office, a_county = _draw_propensity(rng, staff_base, len(county_codes))
+    oslo = (offices["county_id"] == "03").to_numpy()
+    user_draws = _draw_users(rng, users, oslo)
+    staff_draws = _draw_staff(rng, n_t, years, county_idx, len(county_codes))
+    values = _draw_indicators(rng, years, a_office, a_county[county_idx], staff_draws["sick_leave"])
+    areas = _draw_areas(rng, len(county_codes), n_t, munis["county_id"].map(county_pos).to_numpy())
+    return _Draws(
+        offices=offices,
+        months=months,
+        county_codes=county_codes,
+        county_idx=county_idx,
+        munis=munis,
+        muni_idx=muni_idx,
+        staff_base=staff_base,
+        staff=staff,
+        users=users,
+        exits=exits,
+        a_office=a_office,
+        a_county=a_county,
+        values=values,
+        **user_draws,
+        **staff_draws,
+        **areas,
     )
 
-    # --- office-month table (outcome filled in below) -----------------------------------------------------------
-    ids = offices["office_id"].to_numpy()
-    om = pd.DataFrame({"office_id": np.repeat(ids, n_t), "month": np.tile(months, n_o)})
-    om["nae_users"] = users.reshape(-1)
-    om["nae_exits"] = exits.reshape(-1)
-    om["nae_exits_to_work"] = 0
-    om["on_programme"] = on_programme.reshape(-1)
-    for j, name in enumerate(PROGRAMMES):
-        om[name] = programme_counts[:, :, j].reshape(-1)
-    om["with_activity_plan"] = rng.binomial(users, plan_p).reshape(-1)
-    for name, c in counts.items():
-        om[name] = c.reshape(-1)
-    om["state_employees"] = staff.astype(int).reshape(-1)
-    om["staff_mean_age"] = age.reshape(-1)
-    om["staff_mean_seniority_months"] = seniority.reshape(-1)
-    om["staff_mean_salary_nok"] = salary.reshape(-1)
-    om["staff_sick_leave"] = sick_leave.reshape(-1)
 
-    codes = sorted(values)
+# --- the true model's covariates, from the generator's own arrays ---------------------------------------------------
+
+
+def _met(code: str, value: np.ndarray) -> np.ndarray:
+    """Strict attainment of one indicator (n_o, n_t): 1.0 met, 0.0 not met, NaN unknown.
+
+    At or above the target for 'at least' indicators ("ligger på, eller har oversteget, målkravet"), at or below it
+    for 'at most' (staff sick leave), and for a target relative to last year at least the office's own value
+    twelve months earlier (unknown in the panel's first twelve months).
+    """
+    row = indicator_catalogue().loc[code]
+    if row["direction"] == "at_least":
+        return (value >= row["target"]).astype(float)
+    if row["direction"] == "at_most":
+        return (value <= row["target"]).astype(float)
+    if row["direction"] == "relative_to_last_year":
+        met = np.full(value.shape, np.nan)
+        met[:, 12:] = value[:, 12:] >= value[:, :-12]
+        return met
+    raise ValueError(f"the generator does not draw {row['direction']!r} indicators ({code})")
+
+
+def _goal_attainment_index(values: dict[str, np.ndarray], years: np.ndarray) -> np.ndarray:
+    """Share (0–1) of the month's year's included (active) scorecard indicators that are met, (n_o, n_t).
+
+    Indicators without a known attainment are left out of numerator and denominator; NaN when none is known.
+    """
+    cat = indicator_catalogue()
+    points = np.zeros(next(iter(values.values())).shape)
+    counted = np.zeros(points.shape, dtype=int)
+    for code, value in values.items():
+        active = (cat.loc[code, [f"status_{y}" for y in years]] == "included").to_numpy()  # (n_t,)
+        met = _met(code, value)
+        known = active[None, :] & ~np.isnan(met)
+        points += np.where(known, met, 0.0)
+        counted += known
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counted > 0, points / counted, np.nan)
+
+
+def _programme_dummies(counts: np.ndarray, on_programme: np.ndarray) -> np.ndarray:
+    """1.0 where a programme's share of the office's programme users (0 if nobody is on a programme) is at or above
+    the 75th percentile (linear interpolation) of that share among all offices in the same month.
+
+    ``counts`` is (n_o, n_t, n_programmes); returns the same shape."""
+    on = on_programme[:, :, None]
+    share = np.divide(counts, on, out=np.zeros(counts.shape), where=on > 0)
+    cut = np.quantile(share, PROGRAMME_PERCENTILE, axis=0)  # (n_t, n_programmes)
+    return (share >= cut[None, :, :]).astype(float)
+
+
+def _size_groups(staff: np.ndarray) -> np.ndarray:
+    """Size group 1..5 per office (n_o,) by its mean state employees over the panel.
+
+    Offices are ranked by mean size (ties by office id: r = 1..n); an office at relative position
+    p = (r - 1) / (n - 1) (0–1) is in group k when (k - 1) / 5 < p <= k / 5 (group 1 also p = 0).
+    Computed in whole numbers: group = 1 + #{k = 1..4 : 5 (r - 1) > k (n - 1)}.
+    """
+    n = len(staff)
+    order = np.argsort(staff.mean(axis=1), kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    return 1 + sum((SIZE_GROUPS * (rank - 1) > k * (n - 1)).astype(int) for k in range(1, SIZE_GROUPS))
+
+
+def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
+    """Every covariate of the true model (and the Figure 2 attainment dummies and the size group) as (n_o, n_t)
+    float arrays, built from the drawn arrays, following the article's definitions (see the module docstring)."""
+    n_o, n_t = d.users.shape
+    years = np.array([int(m[:4]) for m in d.months])
+    cal_months = np.array([int(m[5:7]) for m in d.months])
+
+    def per_office(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(a, dtype=float)[:, None], (n_o, n_t))
+
+    cov: dict[str, np.ndarray] = {"index": _goal_attainment_index(d.values, years)}
+    for name, code in ATTAINMENT_DUMMIES.items():
+        cov[name] = _met(code, d.values[code])
+    for name, code in EFFORT_INDICATORS.items():
+        cov[name] = d.values[code]
+    # 'oppfølging 3 måneder': the job-seeker indicator until 2014, the combined indicator that replaced it in 2015
+    cov["follow_up_3m_share"] = np.where(
+        years[None, :] >= 2015, d.values["follow_up_combined_3m"], d.values["jobseekers_follow_up_3m"]
+    )
+    cov["staff_sick_leave"] = d.sick_leave
+    cov["activity_plan_share"] = d.with_plan / d.users
+    cov["on_programme_share"] = d.on_programme / d.users
+    dummies = _programme_dummies(d.programme_counts, d.on_programme)
+    for j, name in enumerate(PROGRAMMES):
+        cov[name] = dummies[:, :, j]
+    for name, col in DEMOGRAPHY.items():
+        cov[name] = d.demography[col] / d.users
+    cov["nae_users"] = d.users.astype(float)
+    cov["staff_mean_age"] = d.age
+    cov["staff_mean_seniority"] = d.seniority
+    cov["staff_mean_salary"] = d.salary / 1000.0  # NOK 1,000
+    cov["users_per_employee"] = d.users / d.staff
+    size = _size_groups(d.staff)
+    cov["size_category"] = per_office(size)
+    for k in range(2, SIZE_GROUPS + 1):
+        cov[f"size_{k}"] = per_office(size == k)
+    cov["pilot"] = per_office(d.offices["pilot"].to_numpy())
+    # area controls: the office's municipality and county
+    cov["unemployment_municipality"] = d.unemployment_municipality[d.muni_idx]
+    cov["unemployment_county"] = d.county["gross_unemployment"][d.county_idx]
+    for name in ("labour_demand", "health_benefit_share", "aap_psych_share"):
+        cov[name] = d.county[name][d.county_idx]
+    # income of the calendar year; the student share measured in October of year Y applies October Y–September Y+1
+    income_col = years - FIRST_DATA_YEAR
+    student_col = np.where(cal_months >= 10, years, years - 1) - FIRST_DATA_YEAR
+    cov["log_median_income"] = np.log(d.income[d.muni_idx][:, income_col])
+    cov["student_share"] = d.students[d.muni_idx][:, student_col]
+    return cov
+
+
+def _covariate_frame(d: _Draws, cov: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The covariates as a long frame keyed by office_id and month (office_month row order)."""
+    n_o, n_t = d.users.shape
+    out = pd.DataFrame(
+        {"office_id": np.repeat(d.offices["office_id"].to_numpy(), n_t), "month": np.tile(d.months, n_o)}
+    )
+    for name, a in cov.items():
+        out[name] = np.asarray(a).reshape(-1)
+    return out
+
+
+# --- tables and outcome --------------------------------------------------------------------------------------------
+
+
+def _tables(d: _Draws) -> dict[str, pd.DataFrame]:
+    """The six contract tables from the drawn arrays (office_month's outcome column still 0)."""
+    n_o, n_t = d.users.shape
+    months, county_codes = d.months, d.county_codes
+    n_c = len(county_codes)
+    county_month = pd.DataFrame({"county_id": np.repeat(county_codes, n_t), "month": np.tile(months, n_c)})
+    for name, a in d.county.items():
+        county_month[name] = a.reshape(-1)
+    muni_ids = d.munis["municipality_id"].to_numpy()
+    n_m = len(muni_ids)
+    municipality_month = pd.DataFrame(
+        {
+            "municipality_id": np.repeat(muni_ids, n_t),
+            "month": np.tile(months, n_m),
+            "gross_unemployment": d.unemployment_municipality.reshape(-1),
+        }
+    )
+    municipality_year = pd.DataFrame(
+        {
+            "municipality_id": np.repeat(muni_ids, len(d.muni_years)),
+            "year": np.tile(d.muni_years, n_m),
+            "median_household_income_nok": d.income.reshape(-1),
+            "student_share": d.students.reshape(-1),
+        }
+    )
+    ids = d.offices["office_id"].to_numpy()
+    om = pd.DataFrame({"office_id": np.repeat(ids, n_t), "month": np.tile(months, n_o)})
+    om["nae_users"] = d.users.reshape(-1)
+    om["nae_exits"] = d.exits.reshape(-1)
+    om["nae_exits_to_work"] = 0
+    om["on_programme"] = d.on_programme.reshape(-1)
+    for j, name in enumerate(PROGRAMMES):
+        om[name] = d.programme_counts[:, :, j].reshape(-1)
+    om["with_activity_plan"] = d.with_plan.reshape(-1)
+    for name, c in d.demography.items():
+        om[name] = c.reshape(-1)
+    om["state_employees"] = d.staff.astype(int).reshape(-1)
+    om["staff_mean_age"] = d.age.reshape(-1)
+    om["staff_mean_seniority_months"] = d.seniority.reshape(-1)
+    om["staff_mean_salary_nok"] = d.salary.reshape(-1)
+    om["staff_sick_leave"] = d.sick_leave.reshape(-1)
+    codes = sorted(d.values)
     iv = pd.DataFrame(
         {
             "office_id": np.repeat(ids, n_t * len(codes)),
             "month": np.tile(np.repeat(months, len(codes)), n_o),
             "indicator": np.tile(codes, n_o * n_t),
-            "value": np.stack([values[c] for c in codes], axis=2).reshape(-1),
+            "value": np.stack([d.values[c] for c in codes], axis=2).reshape(-1),
         }
     )
-    tables = {
-        "offices": offices,
+    return {
+        "offices": d.offices,
         "office_month": om,
         "indicator_values": iv,
         "municipality_month": municipality_month,
@@ -311,26 +599,88 @@ def generate_tables(seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_IN
         "county_month": county_month,
     }
 
-    # --- outcome from the true model -----------------------------------------------------------------------------
-    raw = RawData(tables={k: v.copy() for k, v in tables.items()})
-    x = covariates(raw, FrameOptions())
+
+def _draw_outcome(rng: np.random.Generator, d: _Draws, cov: dict[str, np.ndarray], index_effect: float) -> np.ndarray:
+    """Exits to work (n_o, n_t): Binomial(exits, p) with p from the true model at the previous month's covariates
+    (the first month uses its own)."""
+    n_o, n_t = d.users.shape
     beta = true_coefficients(index_effect)
-    eta = x[beta.index].to_numpy() @ beta.to_numpy()
+    # one column per coefficient, column-major like DataFrame.to_numpy(), so the product sums in the same order
+    x = np.stack([np.asarray(cov[name], dtype=float).reshape(-1) for name in beta.index]).T
+    eta = x @ beta.to_numpy()
     eta = eta - np.nanmean(eta) + TARGET_MEAN_SHARE
-    u_county = SD_COUNTY * _quantile_draws(rng, n_c)
+    u_county = SD_COUNTY * _quantile_draws(rng, len(d.county_codes))
     u_office = SD_OFFICE * rng.standard_normal(n_o)
-    key = pd.MultiIndex.from_frame(x[["office_id", "month"]])
-    p_t = pd.Series(eta, index=key).reindex(pd.MultiIndex.from_frame(om[["office_id", "month"]])).to_numpy()
-    p_t = p_t.reshape(n_o, n_t) + u_office[:, None] + u_county[county_idx][:, None]
+    p_t = eta.reshape(n_o, n_t) + u_office[:, None] + u_county[d.county_idx][:, None]
     p_t = p_t + SD_MONTH * rng.standard_normal((n_o, n_t))
-    # outcome in month m follows the covariates of month m-1; the first month uses its own covariates
     p_out = np.concatenate([p_t[:, :1], p_t[:, :-1]], axis=1)
-    to_work = rng.binomial(exits, np.clip(p_out, 0.01, 0.99))
-    om["nae_exits_to_work"] = to_work.reshape(-1)
+    return rng.binomial(d.exits, np.clip(p_out, 0.01, 0.99))
+
+
+def true_outcome_mean(frame: pd.DataFrame, index_effect: float = PUBLISHED_INDEX_EFFECT) -> np.ndarray:
+    """The true model's fixed part for the rows of an analysis frame: x_t'b, centred so that its mean is
+    TARGET_MEAN_SHARE (a 0–1 share), as in the generator's outcome."""
+    beta = true_coefficients(index_effect)
+    eta = frame[beta.index].to_numpy(float) @ beta.to_numpy()
+    return eta - eta.mean() + TARGET_MEAN_SHARE
+
+
+def draw_outcome_shares(
+    rng: np.random.Generator, mean: np.ndarray, exits: np.ndarray, county: np.ndarray, office: np.ndarray
+) -> np.ndarray:
+    """Draw the share of exits to work (0–1) for each row of an analysis frame from the generator's outcome model:
+    Binomial(exits, p) / exits with p = mean + u_county + u_office + month noise (clipped to 0.01–0.99).
+
+    ``county`` and ``office`` are codes 0..G-1 and 0..m-1 of the rows. Used by the Monte Carlo, which keeps a
+    panel and re-draws only its outcome.
+    """
+    u_county = SD_COUNTY * _quantile_draws(rng, int(county.max()) + 1)
+    u_office = SD_OFFICE * rng.standard_normal(int(office.max()) + 1)
+    p = mean + u_county[county] + u_office[office] + SD_MONTH * rng.standard_normal(len(mean))
+    exits = np.asarray(exits, dtype=np.int64)
+    return rng.binomial(exits, np.clip(p, 0.01, 0.99)) / exits
+
+
+def _round_as_written(d: _Draws) -> None:
+    """Round every drawn float that is written to ``DECIMALS`` decimals (in place), so that the true model and the
+    in-memory tables see exactly the values a reader of the CSV files sees (an indicator value within 5e-7 of its
+    target would otherwise be met in memory and missed on disk, or the other way round)."""
+    for name in ("age", "seniority", "salary", "sick_leave", "unemployment_municipality", "income", "students"):
+        setattr(d, name, np.round(getattr(d, name), DECIMALS))
+    d.values = {code: np.round(v, DECIMALS) for code, v in d.values.items()}
+    d.values["sick_leave"] = d.sick_leave
+    d.county = {name: np.round(a, DECIMALS) for name, a in d.county.items()}
+
+
+def _check_scale(scale) -> int:
+    if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or scale < 1:
+        raise ValueError(f"scale must be a whole number >= 1, got {scale!r}")
+    return int(scale)
+
+
+def generate_tables(
+    seed: int = DEFAULT_SEED,
+    index_effect: float = PUBLISHED_INDEX_EFFECT,
+    scale: int = 1,
+    return_truth: bool = False,
+) -> dict[str, pd.DataFrame] | tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Draw the six contract tables for ``scale`` x 437 offices. Deterministic in ``seed`` and ``scale``.
+
+    With ``return_truth`` also return the generator's own covariates of the true model (plus the Figure 2
+    attainment dummies and ``size_category``), one row per office-month in office_month order: columns office_id,
+    month (``YYYY-MM``, the scorecard month t) and one float column per covariate (shares 0–1, dummies 0/1).
+    """
+    scale = _check_scale(scale)
+    rng = np.random.default_rng(seed)
+    d = _draw_panel(rng, scale)
+    d.with_plan = rng.binomial(d.users, d.plan_p)  # drawn here (after the area controls) as in version 1.0.0
+    _round_as_written(d)
+    cov = _true_covariates(d)
+    tables = _tables(d)
+    tables["office_month"]["nae_exits_to_work"] = _draw_outcome(rng, d, cov, index_effect).reshape(-1)
+    if return_truth:
+        return tables, _covariate_frame(d, cov)
     return tables
-
-
-FLOAT_FORMAT = "%.6f"
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Path, manifest: dict) -> dict:
@@ -347,24 +697,32 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path, manifest: dict) -> 
 
 
 def generate(
-    out: str | Path, seed: int = DEFAULT_SEED, index_effect: float = PUBLISHED_INDEX_EFFECT, verbose: bool = True
+    out: str | Path,
+    seed: int = DEFAULT_SEED,
+    index_effect: float = PUBLISHED_INDEX_EFFECT,
+    verbose: bool = True,
+    scale: int = 1,
 ) -> dict:
-    """Generate the synthetic panel into ``out`` (created if needed) and return its manifest."""
+    """Generate the synthetic panel (``scale`` x 437 offices) into ``out`` (created if needed); return its manifest."""
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    scale = _check_scale(scale)
     start = time.perf_counter()
-    tables = generate_tables(seed, index_effect)
+    tables = generate_tables(seed, index_effect, scale=scale)
     manifest = {
         "kind": "synthetic",
         "generator": "malstyring.synthetic",
         "generator_version": GENERATOR_VERSION,
         "seed": int(seed),
         "index_effect": float(index_effect),
+        "scale": scale,
     }
     manifest = write_tables(tables, Path(out), manifest)
     if verbose:
         rows = sum(len(t) for t in tables.values())
+        offices = len(tables["offices"])
         print(
-            f"wrote {len(tables)} tables ({rows:,} rows) to {out} in {time.perf_counter() - start:.1f} s (seed {seed})"
+            f"wrote {len(tables)} tables ({rows:,} rows, {offices:,} offices) to {out} in "
+            f"{time.perf_counter() - start:.1f} s (seed {seed})"
         )
     return manifest
