@@ -18,7 +18,8 @@ def check_parameters(**params) -> dict:
 
     Known parameters: data_dir (an existing folder), seed (integer >= 0), lead (integer 1–24 months),
     percentile (0–100, exclusive), attainment ('strict' or 'partial'), exclude_years (list of 2012–2015),
-    drop_smallest (share 0–1), n_offices_per_decile (integer 1–5).
+    drop_smallest (share 0–1), n_offices_per_decile (integer 1–5), scheduler ('' or a Dask address) and the
+    robustness chapter's replication counts.
     """
     for name, value in params.items():
         if name == "data_dir":
@@ -57,6 +58,9 @@ def check_parameters(**params) -> dict:
         elif name == "min_persons":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
                 _fail(name, value, "a whole number of persons from 1 to 100")
+        elif name == "scheduler":
+            if not isinstance(value, str) or (value and "://" not in value):
+                _fail(name, value, "'' (local processes) or a Dask scheduler address such as 'tcp://10.0.0.5:8786'")
         elif name == "n_offices_per_decile":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
                 _fail(name, value, "a whole number from 1 to 5")

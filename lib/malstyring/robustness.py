@@ -1,21 +1,26 @@
 """Robustness analyses beyond the article: restrictions, lags, within/between, few-cluster inference, a
 binomial model, the specification curve and a Monte Carlo of the design. All use Model 3's covariates and the
-fast ML fit of :mod:`malstyring.fastfit` (checked against MixedLM in the tests)."""
+book's one estimator (:mod:`malstyring.models`). Functions take frames, raw tables and fits and return tables;
+reading data folders stays in :mod:`malstyring.validate`.
+
+Parallel work (the specification curve, the Monte Carlo) runs with joblib: local processes by default, or a Dask
+cluster when ``scheduler`` names one (``"tcp://host:8786"``). Every random draw comes from a child of one
+``numpy.random.SeedSequence(seed)``, so results do not depend on the backend, the number of workers or chunking.
+"""
 
 import itertools
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from .fastfit import fast_fit, wild_cluster_bootstrap
-from .models import model_terms
+from .models import SIGNIFICANCE_LEVEL, Design, fit_design, fit_mixed, model_terms
 from .operationalise import FrameOptions, build_frame, covariates
-from .validate import RawData, load_raw
+from .validate import RawData
 
 M3_TERMS = model_terms("M3")
 CONTROLS = [t for t in M3_TERMS if t != "index"]
@@ -119,85 +124,149 @@ def all_specs(samples=SAMPLES, leads=LEADS, codings=CODINGS) -> list[Spec]:
     return [Spec(s, lead, c) for s, lead, c in itertools.product(samples, leads, codings)]
 
 
-@lru_cache(maxsize=2)
-def _raw(data_dir: str) -> RawData:
-    return load_raw(data_dir)
+@contextmanager
+def parallel_backend(scheduler: str | None):
+    """joblib's local processes, or the Dask cluster at ``scheduler`` (an address such as tcp://10.0.0.5:8786)."""
+    if not scheduler:
+        with nullcontext():
+            yield
+        return
+    import joblib
+    from dask.distributed import Client
+
+    with Client(scheduler) as client, joblib.parallel_config(backend="dask"):
+        client.wait_for_workers(1, timeout=60)
+        yield
 
 
-@lru_cache(maxsize=4)
-def _covariates(data_dir: str, attainment: str) -> pd.DataFrame:
-    return covariates(_raw(data_dir), FrameOptions(attainment=attainment))
+def child_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
+    """``n`` independent child seeds of ``seed`` (an integer or a SeedSequence)."""
+    parent = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return parent.spawn(n)
 
 
-def run_spec(data_dir: str, spec: Spec, n_boot: int = 999, seed: int = 20180101) -> list[dict]:
-    """Fit Model 3 under one spec; one result row per standard-error type."""
-    raw = _raw(data_dir)
-    frame, _ = build_frame(raw, spec.options(), cov=_covariates(data_dir, spec.attainment))
-    fit = fast_fit(frame, M3_TERMS)
-    est = fit.coef["index"]
+def _parallel(tasks: list, n_jobs: int, scheduler: str | None) -> list:
+    from joblib import Parallel
+
+    with parallel_backend(scheduler):
+        return Parallel(n_jobs=-1 if scheduler else n_jobs)(tasks)
+
+
+def run_spec(raw: RawData, cov: pd.DataFrame, spec: Spec, n_boot: int, seed: np.random.SeedSequence) -> list[dict]:
+    """Fit Model 3 under one spec (``cov``: covariates for the spec's attainment coding); one row per SE type."""
+    frame, _ = build_frame(raw, spec.options(), cov=cov)
+    fit = fit_mixed(frame, M3_TERMS, model=f"M3 ({spec.sample}, t+{spec.lead}, {spec.attainment})")
+    est = float(fit.coef["index"])
     z = stats.norm.ppf(0.975)
-    boot = wild_cluster_bootstrap(fit, "index", n_boot=n_boot, seed=seed)
+    boot = fit.wild_bootstrap("index", n_boot=n_boot, seed=seed)
     base = {"sample": spec.sample, "lead": spec.lead, "attainment": spec.attainment, "n_obs": fit.n_obs}
     intervals = {
-        "model-based": (fit.se_model["index"], float(2 * stats.norm.sf(abs(est / fit.se_model["index"])))),
-        "county-clustered": (fit.se_cluster["index"], fit.p_cluster("index")),
+        "model-based": (fit.se_model["index"], fit.p_model["index"]),
+        "county-clustered": (fit.se_cluster["index"], fit.p_cluster["index"]),
     }
     rows = [
-        base | {"se_type": name, "estimate": est, "low": est - z * se, "high": est + z * se, "p": p}
+        base | {"se_type": name, "estimate": est, "low": est - z * se, "high": est + z * se, "p": float(p)}
         for name, (se, p) in intervals.items()
     ]
     rows.append(
         base
-        | {
-            "se_type": "wild bootstrap",
-            "estimate": est,
-            "low": boot["ci_low"],
-            "high": boot["ci_high"],
-            "p": boot["p_boot"],
-        }
+        | {"se_type": "wild bootstrap", "estimate": est, "low": boot["ci_low"], "high": boot["ci_high"]}
+        | {"p": boot["p_boot"]}
     )
     return rows
 
 
-def specification_curve(data_dir: str, specs: list[Spec], n_jobs: int = 2, n_boot: int = 999, progress: bool = True):
-    """Run every spec (in parallel with joblib, a progress bar on stderr) and return a tidy frame sorted by
+def specification_curve(
+    raw: RawData,
+    specs: list[Spec],
+    seed: int | np.random.SeedSequence,
+    n_boot: int = 999,
+    n_jobs: int = 2,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run every spec (joblib processes or a Dask cluster, progress on stderr) and return a tidy frame sorted by
     estimate, with the elapsed seconds in ``attrs['seconds']``."""
-    from joblib import Parallel, delayed
+    from joblib import delayed
     from tqdm import tqdm
 
     start = time.perf_counter()
-    data_dir = str(data_dir)
-    jobs = (delayed(run_spec)(data_dir, spec, n_boot) for spec in tqdm(specs, disable=not progress, desc="specs"))
-    rows = Parallel(n_jobs=n_jobs)(jobs)
+    codings = sorted({spec.attainment for spec in specs})
+    covs = {c: covariates(raw, FrameOptions(attainment=c)) for c in codings}
+    slim = RawData(tables={"office_month": raw["office_month"]})  # all build_frame needs besides the covariates
+    seeds = child_seeds(seed, len(specs))
+    tasks = [
+        delayed(run_spec)(slim, covs[spec.attainment], spec, n_boot, s)
+        for spec, s in zip(tqdm(specs, disable=not progress, desc="specifications"), seeds, strict=True)
+    ]
+    rows = _parallel(tasks, n_jobs, scheduler)
     out = pd.DataFrame([r for chunk in rows for r in chunk])
     out = out.sort_values(["estimate", "sample", "lead", "attainment", "se_type"], kind="stable").reset_index(drop=True)
     out.attrs["seconds"] = time.perf_counter() - start
     return out
 
 
-def _one_replication(seed: int, index_effect: float) -> dict:
-    from .synthetic import generate_tables
-
-    raw = RawData(tables=generate_tables(seed, index_effect))
-    frame, _ = build_frame(raw)
-    fit = fast_fit(frame, M3_TERMS)
-    est, se = fit.coef["index"], fit.se_cluster["index"]
-    return {"seed": seed, "truth": index_effect, "estimate": est, "se": se, "p": fit.p_cluster("index")}
+# --- Monte Carlo ---------------------------------------------------------------------------------------------
 
 
-def monte_carlo(n_rep: int, index_effect: float, first_seed: int = 1000, n_jobs: int = 2) -> pd.DataFrame:
-    """Re-generate the synthetic panel ``n_rep`` times with a known index effect and re-estimate Model 3."""
-    from joblib import Parallel, delayed
+def _replicate_chunk(design: Design, frame: pd.DataFrame, index_effect: float, seeds: list) -> list[dict]:
+    """Re-draw the outcome for each seed on one fixed design and re-estimate Model 3 (the X sums are reused)."""
+    from .synthetic import draw_outcome_shares, true_outcome_mean
 
-    seeds = range(first_seed, first_seed + n_rep)
-    rows = Parallel(n_jobs=n_jobs)(delayed(_one_replication)(s, index_effect) for s in seeds)
+    sums = design.sums()
+    mean = true_outcome_mean(frame, index_effect)[design.order]
+    exits = frame["exits"].to_numpy()[design.order]
+    rows = []
+    for ss in seeds:
+        y = draw_outcome_shares(np.random.default_rng(ss), mean, exits, design.county, design.office)
+        fit = fit_design(replace(design, y=y), sums.with_outcome(y, design.x))
+        rows.append({"estimate": fit.coef["index"], "se": fit.se_cluster["index"], "p": fit.p_cluster["index"]})
+    return rows
+
+
+def monte_carlo(
+    frame: pd.DataFrame,
+    n_rep: int,
+    index_effect: float,
+    seed: int | np.random.SeedSequence,
+    n_jobs: int = 2,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """Monte Carlo of the design: keep the panel (covariates, exits, offices) and re-draw only the outcome
+    ``n_rep`` times from the synthetic data-generating model with a true index coefficient ``index_effect``;
+    re-estimate Model 3 each time. One row per replication: estimate, se (CR1), p, covered, rejected."""
+    from joblib import delayed
+
+    design = Design.from_frame(frame, M3_TERMS, "M3 (Monte Carlo)")
+    seeds = child_seeds(seed, n_rep)
+    n_chunks = max(1, min(n_rep, 4 * max(n_jobs, 1)))
+    chunks = [list(c) for c in np.array_split(np.arange(n_rep), n_chunks) if len(c)]
+    tasks = [delayed(_replicate_chunk)(design, frame, index_effect, [seeds[i] for i in c]) for c in chunks]
+    rows = [r for chunk in _parallel(tasks, n_jobs, scheduler) for r in chunk]
     out = pd.DataFrame(rows)
+    out.insert(0, "replication", np.arange(n_rep))
+    out.insert(1, "truth", index_effect)
     out["covered"] = (out["estimate"] - out["truth"]).abs() <= stats.norm.ppf(0.975) * out["se"]
-    out["rejected"] = out["p"] < 0.05
+    out["rejected"] = out["p"] < SIGNIFICANCE_LEVEL
     return out
 
 
-def power(effect: float | np.ndarray, se: float, alpha: float = 0.05) -> np.ndarray:
+def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
+    """Bias, spread, mean SE, coverage and power with their Monte Carlo standard errors (one row each)."""
+    r = len(mc)
+    sd = mc["estimate"].std(ddof=1) if r > 1 else np.nan
+    cover, reject = mc["covered"].mean(), mc["rejected"].mean()
+    rows = [
+        ("Bias of the estimate", mc["estimate"].mean() - mc["truth"].iloc[0], sd / np.sqrt(r)),
+        ("Standard deviation of the estimates", sd, sd / np.sqrt(2 * (r - 1)) if r > 1 else np.nan),
+        ("Mean clustered standard error", mc["se"].mean(), mc["se"].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan),
+        ("Coverage of the 95 % intervals", cover, np.sqrt(cover * (1 - cover) / r)),
+        ("Rejection rate at 5 %", reject, np.sqrt(reject * (1 - reject) / r)),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value", "mc_se"])
+
+
+def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEVEL) -> np.ndarray:
     """Power of a two-sided z test of coefficient = 0 when the true coefficient is ``effect`` and its standard
     error is ``se`` (normal approximation)."""
     z = stats.norm.ppf(1 - alpha / 2)
@@ -205,6 +274,6 @@ def power(effect: float | np.ndarray, se: float, alpha: float = 0.05) -> np.ndar
     return stats.norm.cdf(ratio - z) + stats.norm.cdf(-ratio - z)
 
 
-def minimum_detectable_effect(se: float, target_power: float = 0.8, alpha: float = 0.05) -> float:
+def minimum_detectable_effect(se: float, target_power: float = 0.8, alpha: float = SIGNIFICANCE_LEVEL) -> float:
     """Smallest |effect| detected with ``target_power`` by a two-sided test at ``alpha`` (normal approximation)."""
     return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target_power)) * se)
