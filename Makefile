@@ -56,16 +56,16 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit: venv data
-	$(BIN)/pytest tests -p no:cacheprovider
+unit: venv data ## unit tests and the executed chapters against the stored outputs (after `make execute`)
+	MALSTYRING_REQUIRE_EXECUTED=1 $(BIN)/pytest tests -p no:cacheprovider
 
 test-extract: venv ## the real-data path end to end on a messy extract (a few minutes)
 	$(BIN)/pytest tests/test_extract_pipeline.py -m pipeline -p no:cacheprovider
 
-nbval: venv data
+nbval: venv data ## optional: nbval re-executes the stored notebooks itself (`make test` compares the papermill copies)
 	$(BIN)/pytest --nbval notebooks -p no:cacheprovider --nbval-sanitize-with tests/sanitize.cfg
 
-test: lint unit nbval execute html test-extract ## everything CI runs (the PDF too when xelatex is installed)
+test: lint execute unit html test-extract ## everything CI runs, each chapter executed once (the PDF too when xelatex is installed)
 	@if command -v xelatex > /dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "xelatex not found: PDF build skipped (see README for the TeX packages)"; fi
 

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "book" / "chapters"
 DEFAULT_DATA = ROOT / "data" / "synthetic"
+PARTIAL = ROOT / "build" / "partial"
+"""Chapters are executed here first; a failed run leaves the previous executed copy in place."""
 VOLATILE_METADATA = ("papermill", "execution")
 
 
@@ -78,13 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     for i, chapter in enumerate(chapters, 1):
         params = {k: v for k, v in user.items() if k in declared[chapter.stem]}
         target = chapter if args.in_place else out_dir / chapter.name
+        partial = PARTIAL / chapter.name  # replaces target only on success
+        partial.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         shown = " ".join(f"{k}={v!r}" for k, v in params.items())
         print(f"[{i}/{len(chapters)}] {chapter.stem} {shown}".rstrip(), flush=True)
         try:
             pm.execute_notebook(
                 str(chapter),
-                str(target),
+                str(partial),
                 parameters=params,
                 cwd=str(NOTEBOOKS),
                 kernel_name="python3",
@@ -93,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         except pm.PapermillExecutionError as err:
             print(f"error: chapter {chapter.stem} failed: {_error_line(err)}", file=sys.stderr)
+            print(f"       {target} is unchanged; the failed run is in {partial}", file=sys.stderr)
             return 1
-        _tidy(target)
+        _tidy(partial)
+        partial.replace(target)
         print(f"      done in {time.perf_counter() - start:.1f} s", flush=True)
     print(f"executed {len(chapters)} chapter(s) in {time.perf_counter() - total:.1f} s")
     return 0

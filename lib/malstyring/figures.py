@@ -30,6 +30,27 @@ def use_book_style() -> None:
     )
 
 
+FIGURE_DATA_DIGITS = 5
+"""Significant digits of a figure's data as glued for the stored-output comparison: fewer than a float carries,
+so differences between BLAS builds (~1e-9) do not show, many more than any figure can resolve."""
+
+
+def figure_data_text(data: pd.DataFrame | pd.Series) -> str:
+    """The data a figure is drawn from as CSV text at FIGURE_DATA_DIGITS significant digits."""
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    return frame.to_csv(index=False, float_format=f"%.{FIGURE_DATA_DIGITS}g", lineterminator="\n")
+
+
+def glue_figure(name: str, fig, data: pd.DataFrame | pd.Series) -> None:
+    """Glue a figure for the book and, as ``<name>-data``, the data it is drawn from (compared by the tests in
+    place of the picture, whose bytes differ between machines); then close the figure."""
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    glue(f"{name}-data", figure_data_text(data), display=False)
+    plt.close(fig)
+
+
 def new_figure(width: float = 7.0, height: float = 4.0, **kwargs):
     """A figure and axes in the book's style; the caller glues it and closes it."""
     fig, ax = plt.subplots(figsize=(width, height), **kwargs)
