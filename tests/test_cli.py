@@ -30,8 +30,26 @@ def test_fit_writes_parameters_then_fit_statistics(synthetic_dir, tmp_path):
     assert params["parameter"].tolist() == ["Intercept", "index"]
     stats = table[table["kind"] == "fit_statistic"].set_index("parameter")["estimate"]
     assert stats["k"] == 5 and stats["n_obs"] == 19665
-    assert abs(stats["aic"] - (-2 * stats["loglik"] + 10)) < 0.01  # written with 8 significant digits
+    assert stats["aic"] == -2 * stats["loglik"] + 10  # written at full precision
     assert table.index[table["kind"] == "fit_statistic"].min() > params.index.max()
+
+
+def test_frame_is_lossless_and_both_engines_fit_it(synthetic_dir, tmp_path, frame_and_flow, default_fits):
+    """The written frame re-fits to the same estimates; the statsmodels engine agrees with the book's engine."""
+    from malstyring.models import fit_model
+
+    for name in ("frame.csv", "frame.parquet"):
+        assert _run("frame", synthetic_dir, "-o", tmp_path / name).returncode == 0
+    from_csv = pd.read_csv(tmp_path / "frame.csv", dtype={"month": str, "outcome_month": str})
+    original = frame_and_flow[0]
+    numeric = original.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(from_csv[numeric], original[numeric], check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "frame.parquet"), original, check_exact=True)
+    assert fit_model(from_csv, "M1").coef.equals(default_fits["M1"].coef)
+    run = _run("fit", synthetic_dir, "--model", "M1", "--engine", "statsmodels", "-o", tmp_path / "sm.csv")
+    assert run.returncode == 0, run.stderr
+    sm = pd.read_csv(tmp_path / "sm.csv").set_index("parameter")
+    assert abs(sm.loc["index", "estimate"] - default_fits["M1"].coef["index"]) < 1e-4
 
 
 def test_template_writes_headed_empty_files(tmp_path):
@@ -41,6 +59,21 @@ def test_template_writes_headed_empty_files(tmp_path):
         df = pd.read_csv(tmp_path / f"{table}.csv")
         assert list(df.columns) == columns(table)["column"].tolist() and df.empty
     assert (tmp_path / "codebook.csv").exists() and (tmp_path / "column_map.csv").exists()
+
+
+def test_fit_stops_on_a_constant_column_instead_of_writing_nan(synthetic_dir, tmp_path):
+    """A design the model cannot be estimated on: exit 1, the model and the cause named, no output file."""
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(synthetic_dir, bad)
+    om = pd.read_csv(bad / "office_month.csv")
+    om["staff_sick_leave"] = 0.05
+    om.to_csv(bad / "office_month.csv", index=False)
+    run = _run("fit", bad, "--model", "M3", "-o", tmp_path / "x.csv")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "model M3: no variance in ['staff_sick_leave']" in run.stderr
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_bad_input_is_one_line_not_a_traceback(tmp_path):
