@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.calibration import calibration_report
-from malstyring.models import fit_mixed, fit_model
+from malstyring.models import fit_model
 from malstyring.operationalise import FrameOptions, covariates
 from malstyring.synthetic import COUNTIES, DEFAULT_SEED, GENERATOR_VERSION, generate, generate_tables, true_coefficients
 from malstyring.validate import RawData, validate_dir
@@ -101,22 +100,6 @@ def test_true_model_is_published_model_3():
     assert len(beta) == 42  # Model 3 without the intercept
     assert beta["index"] == -0.026 and beta["journal_24h_share"] == 0.061 and beta["unemployment_county"] == -2.035
     assert true_coefficients(0.0)["index"] == 0.0
-
-
-@pytest.fixture(scope="module")
-def report(raw, frame_and_flow):
-    frame, _ = frame_and_flow
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        null = fit_mixed(frame, [], model="M0")
-        m1 = fit_model(frame, "M1")
-    return calibration_report(raw, frame, null, m1)
-
-
-def test_calibration_targets_are_met(report):
-    missed = report.loc[~report["within"], ["target", "article", "data"]]
-    assert missed.empty, missed.to_string()
-    assert len(report) >= 25
 
 
 def test_model_3_recovers_the_true_index_effect(frame_and_flow):
