@@ -14,6 +14,7 @@ from malstyring.calibration import (
     SPREAD_FILE,
     SPREAD_SDS,
     SUPPRESSED,
+    article_text,
     calibration_report,
     calibration_targets,
     calibration_values,
@@ -131,16 +132,15 @@ def test_no_tolerance_is_wider_than_the_article_allows(targets):
     assert ((checks["high"] - checks["low"]) < 1).all()
 
 
-def test_misses_are_reported_as_not_within(raw, frame_and_flow, default_fits_null_m1, targets):
-    report = calibration_report(raw, frame_and_flow[0], *default_fits_null_m1).set_index("id")
-    missed = report[report["generator"] == "misses"]
-    assert not missed.empty
-    assert list(missed["within"]) == list(missed["value"].between(missed["low"], missed["high"]))
-
-
 @pytest.fixture(scope="module")
 def report(raw, frame_and_flow, default_fits_null_m1):
     return calibration_report(raw, frame_and_flow[0], *default_fits_null_m1)
+
+
+def test_misses_are_reported_as_not_within(report):
+    missed = report[report["generator"] == "misses"]
+    assert not missed.empty
+    assert list(missed["within"]) == list(missed["value"].between(missed["low"], missed["high"]))
 
 
 def test_report_has_every_target_once_and_design_rows_are_not_checks(report, targets):
@@ -156,6 +156,8 @@ def test_supplied_data_checks_design_rows_and_hides_office_extremes(raw, frame_a
     assert report.loc[office_level, "value"].isna().all() and (report.loc[office_level, "data"] == SUPPRESSED).all()
     assert report.loc[office_level, "within"].isna().all()
     assert report.loc[~office_level & (report["kind"] == "design"), "within"].all()  # 437 offices etc. are checked
+    bands = calibration_targets().set_index("id").loc[report["id"], ["article_low", "article_high"]].to_numpy()
+    assert np.array_equal(report[["low", "high"]].to_numpy(), bands)  # the article's bands, not the generator's
 
 
 def test_report_without_model_1_leaves_out_the_log_likelihood(raw, frame_and_flow, default_fits_null_m1):
@@ -174,7 +176,7 @@ def test_report_without_model_1_leaves_out_the_log_likelihood(raw, frame_and_flo
         (0.4004, "share", "40.0 %"),
         (-0.0939, "share_diff", f"{MINUS}9.4 pp"),
         (0.0738, "share_diff", "+7.4 pp"),
-        (0.0643, "ratio", "0.064"),
+        (0.06429, "ratio", "0.0643"),
         (1.0, "flag", "yes"),
         (-2399.96, "loglik", f"{MINUS}2,400.0"),
         (np.nan, "share", ""),
@@ -182,6 +184,10 @@ def test_report_without_model_1_leaves_out_the_log_likelihood(raw, frame_and_flo
 )
 def test_values_are_formatted_by_unit(value, unit, shown):
     assert format_value(value, unit) == shown
+
+
+def test_article_values_get_a_typographic_minus():
+    assert article_text("-2410") == f"{MINUS}2410" and article_text("50–60 %") == "50–60 %"
 
 
 def test_bands_are_formatted_with_their_unit():

@@ -21,6 +21,7 @@ two shares, 0–1, shown in percentage points), ``ratio`` (0–1, shown as a dec
 statement holds) and ``loglik`` (log likelihood).
 """
 
+import re
 from functools import cache
 
 import numpy as np
@@ -231,7 +232,7 @@ def derive_tolerances(targets: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFra
 def write_targets(targets: pd.DataFrame, path=TARGETS_FILE) -> None:
     """Write the targets file, keeping its '#' header lines."""
     header = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
-    body = targets.to_csv(index=False, lineterminator="\n")
+    body = targets.to_csv(index=False, lineterminator="\n", float_format="%.10g")
     path.write_text("\n".join(header) + "\n" + body, encoding="utf-8")
 
 
@@ -240,7 +241,7 @@ def write_targets(targets: pd.DataFrame, path=TARGETS_FILE) -> None:
 
 def format_value(value: float, unit: str) -> str:
     """A value for display: counts and persons as integers, shares in % (one decimal), share differences in
-    percentage points, ratios with three decimals, flags as yes/no; a typographic minus throughout."""
+    percentage points, ratios with four decimals, flags as yes/no; a typographic minus throughout."""
     if value is None or not np.isfinite(value):
         return ""
     if unit in ("count", "persons"):
@@ -252,7 +253,7 @@ def format_value(value: float, unit: str) -> str:
     elif unit == "share_diff":
         text = f"{100 * value:+.1f} pp"
     elif unit == "ratio":
-        text = f"{value:.3f}"
+        text = f"{value:.4f}"
     elif unit == "flag":
         text = "yes" if value == 1 else "no"
     elif unit == "loglik":
@@ -260,6 +261,11 @@ def format_value(value: float, unit: str) -> str:
     else:
         raise ValueError(f"unknown unit {unit!r}; allowed: {UNITS}")
     return text.replace("-", MINUS)
+
+
+def article_text(text: str) -> str:
+    """The article's value as printed, with a typographic minus before digits ('-2410' -> '−2410')."""
+    return re.sub(r"(?<!\w)-(?=\d)", MINUS, text)
 
 
 def format_band(low: float, high: float, unit: str) -> str:
@@ -285,8 +291,9 @@ def calibration_report(
     """Each target of the article next to its value in ``raw``/``frame`` (default operationalisation).
 
     ``null_fit`` is an intercept-only three-level model on ``frame`` (for the ICCs); ``m1_fit`` optionally Model 1
-    (without it the log-likelihood row is left out). With ``synthetic`` the design rows are reported as fixed by
-    construction (``within`` is missing), otherwise checked against the article band like the others. With
+    (without it the log-likelihood row is left out). With ``synthetic`` the tolerance is the one derived from the
+    generator's spread and the design rows are reported as fixed by construction (``within`` is missing); for
+    supplied data (``synthetic=False``) every row is checked against the article band. With
     ``disclosure`` (supplied data) office-level values (smallest/largest office) are neither shown nor returned.
     ``targets`` defaults to the shipped file.
 
@@ -297,6 +304,9 @@ def calibration_report(
     values = calibration_values(raw, frame, null_fit, m1_fit)
     report = targets[targets["id"].isin(values.index)].copy()
     report["value"] = report["id"].map(values)
+    report["article"] = report["article"].map(article_text)
+    if not synthetic:  # the generator's spread says nothing about a supplied extract; compare with the article
+        report[["low", "high"]] = report[["article_low", "article_high"]].to_numpy()
     if disclosure:
         report.loc[report["office_level"] == "yes", "value"] = np.nan
     report["data"] = [format_value(v, u) for v, u in zip(report["value"], report["unit"], strict=True)]
