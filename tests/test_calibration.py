@@ -92,6 +92,19 @@ def test_other_check_targets_stay_within_the_generators_spread(seed, values_by_s
     assert bad.empty, bad.to_dict()
 
 
+def test_mean_over_the_test_seeds_matches_the_spread_mean(values_by_seed, targets, spread):
+    """The generator's centre has not moved: for every check target the mean over the 3 test seeds is within
+    4 SE of the mean over the 20 spread seeds, SE = SD * sqrt(1/3 + 1/20) (two independent sample means). This is
+    ~1.6 times tighter than a single seed's band, e.g. it catches the office ICC falling from 0.070 to 0.047 when
+    the generator's office SD drops from 0.060 to 0.045, which a single seed's mean ± 4 SD (0.044–0.095) misses."""
+    summary = spread_summary(spread)
+    ids = targets.index[targets["kind"] == "check"]
+    test_mean = pd.DataFrame(values_by_seed).loc[ids].mean(axis=1)
+    se = summary.loc[ids, "sd"] * np.sqrt(1 / len(TEST_SEEDS) + 1 / summary.loc[ids, "n_seeds"])
+    off = (test_mean - summary.loc[ids, "mean"]).abs() > SPREAD_SDS * se + 1e-12
+    assert not off.any(), pd.DataFrame({"test_mean": test_mean, "spread_mean": summary["mean"], "se": se})[off]
+
+
 @pytest.mark.parametrize("seed", TEST_SEEDS)
 def test_design_quantities_equal_the_article(seed, values_by_seed, targets):
     design = targets[targets["kind"] == "design"]

@@ -225,7 +225,9 @@ def derive_tolerances(targets: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFra
     if missing:
         raise ValueError(f"no seed values for target(s) {sorted(missing)}")
     by_id = dict(tuple(spread.groupby("id")["value"]))
-    derived = pd.DataFrame([_derive_one(row, by_id[row["id"]]) for _, row in targets.iterrows()])
+    derived = pd.DataFrame(
+        [_derive_one(row, by_id[row["id"]]) for _, row in targets.iterrows()], columns=DERIVED_COLUMNS
+    )
     return pd.concat([targets[HAND_COLUMNS].reset_index(drop=True), derived], axis=1)
 
 
