@@ -7,7 +7,7 @@ with the default options, the intercept-only model and Model 1 fitted, and every
 ``data/reference/calibration_targets.csv`` are recomputed from that spread (mean ± 4 SD, cut to the article band;
 see :func:`malstyring.calibration.derive_tolerances`). The hand-written columns of the targets file are kept.
 
-    python scripts/calibration_spread.py            # all seeds (about 1 minute on one core per 20 seeds)
+    python scripts/calibration_spread.py            # all 20 seeds (about 3-5 s per seed, 1.5 minutes)
     python scripts/calibration_spread.py --from-spread   # only re-derive the tolerances from the stored spread
 """
 
