@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.calibration import calibration_report
-from malstyring.models import fit_mixed, fit_model
+from malstyring.models import fit_model
 from malstyring.operationalise import FrameOptions, covariates
 from malstyring.synthetic import COUNTIES, DEFAULT_SEED, GENERATOR_VERSION, generate, generate_tables, true_coefficients
 from malstyring.validate import RawData, validate_dir
@@ -103,27 +102,17 @@ def test_true_model_is_published_model_3():
     assert true_coefficients(0.0)["index"] == 0.0
 
 
-@pytest.fixture(scope="module")
-def report(raw, frame_and_flow):
-    frame, _ = frame_and_flow
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        null = fit_mixed(frame, [], model="M0")
-        m1 = fit_model(frame, "M1")
-    return calibration_report(raw, frame, null, m1)
+def test_model_3_recovers_the_true_coefficients(frame_and_flow):
+    """Key effects within 3 cluster-robust SE of the truth, and every one of the 42 within 4 SE.
 
-
-def test_calibration_targets_are_met(report):
-    missed = report.loc[~report["within"], ["target", "article", "data"]]
-    assert missed.empty, missed.to_string()
-    assert len(report) >= 25
-
-
-def test_model_3_recovers_the_true_index_effect(frame_and_flow):
+    With 19 county clusters the CR1 t is roughly t(18): P(|t| > 3) = 0.8 % per key effect; P(|t| > 4) = 0.08 % per
+    coefficient, about 3.5 % that any of 42 exceeds it by chance (seeds 1 and 2 have a largest |t| of 3.4 and 4.1,
+    the default seed 2.6), so a wrong index coding or a biased estimator has to show up in these bounds."""
     frame, _ = frame_and_flow
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_model(frame, "M3")
-    assert abs(fit.coef["index"] - (-0.026)) < 3 * fit.se_cluster["index"]
-    assert abs(fit.coef["journal_24h_share"] - 0.061) < 3 * fit.se_cluster["journal_24h_share"]
-    assert abs(fit.coef["unemployment_county"] - (-2.035)) < 3 * fit.se_cluster["unemployment_county"]
+    beta = true_coefficients()
+    t = (fit.coef[beta.index] - beta) / fit.se_cluster[beta.index]
+    assert (t[["index", "journal_24h_share", "unemployment_county"]].abs() < 3).all(), t.to_dict()
+    assert (t.abs() < 4).all(), t[t.abs() >= 4].to_dict()

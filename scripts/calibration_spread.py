@@ -1,0 +1,86 @@
+"""The generator's spread across seeds for every calibration target, and the tolerances derived from it.
+
+For each seed in ``SEEDS`` the synthetic panel is drawn in memory (``generate_tables``), the analysis frame built
+with the default options, the intercept-only model and Model 1 fitted, and every calibration quantity measured
+(:func:`malstyring.calibration.calibration_values`). The values are written, one row per seed and target, to
+``data/reference/calibration_spread.csv``; then the ``low``, ``high`` and ``generator`` columns of
+``data/reference/calibration_targets.csv`` are recomputed from that spread (mean ± 4 SD, cut to the article band;
+see :func:`malstyring.calibration.derive_tolerances`). The hand-written columns of the targets file are kept.
+
+    python scripts/calibration_spread.py            # all 20 seeds (about 3-5 s per seed, 1.5 minutes)
+    python scripts/calibration_spread.py --from-spread   # only re-derive the tolerances from the stored spread
+"""
+
+import argparse
+import time
+import warnings
+
+import pandas as pd
+
+from malstyring.calibration import (
+    SPREAD_FILE,
+    TARGETS_FILE,
+    calibration_values,
+    derive_tolerances,
+    read_targets,
+    write_targets,
+)
+from malstyring.models import fit_mixed, fit_model
+from malstyring.operationalise import FrameOptions, build_frame
+from malstyring.synthetic import GENERATOR_VERSION, generate_tables
+from malstyring.validate import RawData
+
+SEEDS = tuple(range(101, 121))
+"""20 seeds, disjoint from the seeds the tests use (the default 20180101, 1 and 2), so the tests are out of sample."""
+
+
+def seed_values(seed: int) -> pd.Series:
+    """All calibration quantities for the synthetic panel drawn with ``seed`` (units as in the targets file)."""
+    raw = RawData(tables=generate_tables(seed))
+    frame, _ = build_frame(raw, FrameOptions())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        null = fit_mixed(frame, [], model="null")
+        m1 = fit_model(frame, "M1")
+    return calibration_values(raw, frame, null, m1)
+
+
+def spread(seeds=SEEDS, verbose: bool = True) -> pd.DataFrame:
+    """Long table: seed, id, value (one row per seed and target)."""
+    rows = []
+    for seed in seeds:
+        start = time.perf_counter()
+        values = seed_values(seed)
+        rows.append(pd.DataFrame({"seed": seed, "id": values.index, "value": values.to_numpy()}))
+        if verbose:
+            print(f"seed {seed}: {time.perf_counter() - start:.1f} s", flush=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def write_spread(values: pd.DataFrame) -> None:
+    """The long spread table with a header naming the script, generator version and seeds."""
+    seeds = sorted(values["seed"].unique())
+    header = (
+        f"# Written by scripts/calibration_spread.py: calibration quantities of the synthetic panel (generator version "
+        f"{GENERATOR_VERSION}), default operationalisation, for {len(seeds)} seeds: {', '.join(map(str, seeds))}.\n"
+        "# Units as in calibration_targets.csv. The tolerances there are derived from these values.\n"
+    )
+    SPREAD_FILE.write_text(header + values.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from-spread", action="store_true", help="re-derive tolerances from the stored spread only")
+    args = parser.parse_args()
+    if not args.from_spread:
+        values = spread()
+        write_spread(values)
+        print(f"wrote {SPREAD_FILE} ({values['seed'].nunique()} seeds)")
+    derived = derive_tolerances(read_targets(), pd.read_csv(SPREAD_FILE, comment="#"))
+    write_targets(derived)
+    print(f"wrote {TARGETS_FILE}")
+    print(derived.loc[derived["generator"] == "misses", ["id", "article", "low", "high"]].to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

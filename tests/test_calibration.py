@@ -1,0 +1,210 @@
+"""Calibration targets as data: the generator meets them at several seeds, and the tolerances follow the spread.
+
+The tolerances in ``data/reference/calibration_targets.csv`` come from the spread of 20 seeds (101–120) in
+``calibration_spread.csv``; the tests use three other seeds (the default and 1, 2), so they check out of sample.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from malstyring.calibration import (
+    SPREAD_FILE,
+    SPREAD_SDS,
+    SUPPRESSED,
+    article_text,
+    calibration_report,
+    calibration_targets,
+    calibration_values,
+    derive_tolerances,
+    format_band,
+    format_value,
+    read_targets,
+    spread_summary,
+)
+from malstyring.models import fit_mixed, fit_model
+from malstyring.operationalise import FrameOptions, build_frame
+from malstyring.synthetic import DEFAULT_SEED, generate_tables
+from malstyring.tables import MINUS
+from malstyring.validate import RawData
+
+TEST_SEEDS = (DEFAULT_SEED, 1, 2)
+MIN_SPREAD_SEEDS = 20
+
+
+def _fits(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_mixed(frame, [], model="null"), fit_model(frame, "M1")
+
+
+@pytest.fixture(scope="module")
+def default_fits_null_m1(frame_and_flow):
+    return _fits(frame_and_flow[0])
+
+
+@pytest.fixture(scope="module")
+def values_by_seed(raw, frame_and_flow, default_fits_null_m1):
+    """Calibration values at the test seeds (the default seed through the written files, the others in memory)."""
+    out = {DEFAULT_SEED: calibration_values(raw, frame_and_flow[0], *default_fits_null_m1)}
+    for seed in TEST_SEEDS[1:]:
+        data = RawData(tables=generate_tables(seed))
+        frame, _ = build_frame(data, FrameOptions())
+        out[seed] = calibration_values(data, frame, *_fits(frame))
+    return out
+
+
+@pytest.fixture(scope="module")
+def spread():
+    return pd.read_csv(SPREAD_FILE, comment="#")
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return calibration_targets().set_index("id")
+
+
+def _outside(values: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    values = values.reindex(low.index)
+    return values[~values.between(low, high)]
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_targets_the_generator_meets_are_within_tolerance(seed, values_by_seed, targets):
+    """Tolerance = mean ± 4 SD of the 20 spread seeds, cut to the article band; 'meets' = all 20 seeds in band."""
+    met = targets[targets["generator"] == "meets"]
+    assert len(met) >= 10
+    bad = _outside(values_by_seed[seed], met["low"], met["high"])
+    assert bad.empty, bad.to_dict()
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_other_check_targets_stay_within_the_generators_spread(seed, values_by_seed, targets, spread):
+    """Targets the generator meets only on some seeds ('partly') or misses: the value must stay within mean ± 4 SD
+    of the spread seeds, so a change in the generator shows even where the article band cannot be the test."""
+    summary = spread_summary(spread)
+    ids = targets.index[targets["generator"].isin(["partly", "misses"])]
+    low = summary.loc[ids, "mean"] - SPREAD_SDS * summary.loc[ids, "sd"]
+    high = summary.loc[ids, "mean"] + SPREAD_SDS * summary.loc[ids, "sd"]
+    bad = _outside(values_by_seed[seed], low, high)
+    assert bad.empty, bad.to_dict()
+
+
+def test_mean_over_the_test_seeds_matches_the_spread_mean(values_by_seed, targets, spread):
+    """The generator's centre has not moved: for every check target the mean over the 3 test seeds is within
+    4 SE of the mean over the 20 spread seeds, SE = SD * sqrt(1/3 + 1/20) (two independent sample means). This is
+    ~1.6 times tighter than a single seed's band, e.g. it catches the office ICC falling from 0.070 to 0.047 when
+    the generator's office SD drops from 0.060 to 0.045, which a single seed's mean ± 4 SD (0.044–0.095) misses."""
+    summary = spread_summary(spread)
+    ids = targets.index[targets["kind"] == "check"]
+    test_mean = pd.DataFrame(values_by_seed).loc[ids].mean(axis=1)
+    se = summary.loc[ids, "sd"] * np.sqrt(1 / len(TEST_SEEDS) + 1 / summary.loc[ids, "n_seeds"])
+    off = (test_mean - summary.loc[ids, "mean"]).abs() > SPREAD_SDS * se + 1e-12
+    assert not off.any(), pd.DataFrame({"test_mean": test_mean, "spread_mean": summary["mean"], "se": se})[off]
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_design_quantities_equal_the_article(seed, values_by_seed, targets):
+    design = targets[targets["kind"] == "design"]
+    bad = _outside(values_by_seed[seed], design["article_low"], design["article_high"])
+    assert bad.empty, bad.to_dict()
+
+
+def test_design_quantities_do_not_vary_across_seeds(spread, targets):
+    """'By design' is a claim about the generator: the value is the same on every spread seed."""
+    summary = spread_summary(spread)
+    design = targets.index[targets["kind"] == "design"]
+    assert (summary.loc[design, "sd"] == 0).all(), summary.loc[design, "sd"].to_dict()
+    constant_checks = targets[(targets["kind"] == "check") & (summary.reindex(targets.index)["sd"] == 0)]
+    assert set(constant_checks["unit"]) <= {"flag"}  # only a yes/no statement may hold on every seed
+
+
+def test_tolerances_are_the_recorded_spread_cut_to_the_article_band(spread):
+    """The derived columns of the targets file are exactly what the stored spread gives (re-run
+    scripts/calibration_spread.py --from-spread after editing the targets or the spread)."""
+    stored = read_targets()
+    again = derive_tolerances(stored, spread)
+    assert (again["generator"] == stored["generator"]).all()
+    assert np.allclose(again[["low", "high"]], stored[["low", "high"]], rtol=1e-9, atol=0)
+    assert (again["tolerance_basis"] == stored["tolerance_basis"]).all()
+
+
+def test_spread_has_enough_seeds_and_none_of_the_test_seeds(spread, targets):
+    seeds = set(spread["seed"])
+    assert len(seeds) >= MIN_SPREAD_SEEDS and not seeds & set(TEST_SEEDS)
+    assert (spread.groupby("id")["seed"].nunique() == len(seeds)).all()
+    assert set(spread["id"]) == set(targets.index)
+
+
+def test_no_tolerance_is_wider_than_the_article_allows(targets):
+    assert (targets["low"] >= targets["article_low"]).all() and (targets["high"] <= targets["article_high"]).all()
+    # a tolerance that cannot fail is no check: every check band is narrower than the range the quantity can take
+    checks = targets[(targets["kind"] == "check") & targets["unit"].isin(["share", "ratio"])]
+    assert ((checks["high"] - checks["low"]) < 1).all()
+
+
+@pytest.fixture(scope="module")
+def report(raw, frame_and_flow, default_fits_null_m1):
+    return calibration_report(raw, frame_and_flow[0], *default_fits_null_m1)
+
+
+def test_misses_are_reported_as_not_within(report):
+    missed = report[report["generator"] == "misses"]
+    assert not missed.empty
+    assert list(missed["within"]) == list(missed["value"].between(missed["low"], missed["high"]))
+
+
+def test_report_has_every_target_once_and_design_rows_are_not_checks(report, targets):
+    assert list(report["id"]) == list(targets.index)
+    design = report["kind"] == "design"
+    assert report.loc[design, "within"].isna().all()
+    assert report.loc[~design, "within"].map(type).eq(bool).all()
+
+
+def test_supplied_data_checks_design_rows_and_hides_office_extremes(raw, frame_and_flow, default_fits_null_m1):
+    report = calibration_report(raw, frame_and_flow[0], *default_fits_null_m1, synthetic=False, disclosure=True)
+    office_level = report["id"].isin(["smallest_office_staff", "largest_office_staff"])
+    assert report.loc[office_level, "value"].isna().all() and (report.loc[office_level, "data"] == SUPPRESSED).all()
+    assert report.loc[office_level, "within"].isna().all()
+    assert report.loc[~office_level & (report["kind"] == "design"), "within"].all()  # 437 offices etc. are checked
+    bands = calibration_targets().set_index("id").loc[report["id"], ["article_low", "article_high"]].to_numpy()
+    assert np.array_equal(report[["low", "high"]].to_numpy(), bands)  # the article's bands, not the generator's
+
+
+def test_report_without_model_1_leaves_out_the_log_likelihood(raw, frame_and_flow, default_fits_null_m1):
+    report = calibration_report(raw, frame_and_flow[0], default_fits_null_m1[0])
+    assert "m1_loglik" not in set(report["id"]) and len(report) == len(calibration_targets()) - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (19, "count", "19"),
+        (20102, "count", "20,102"),
+        (1.0, "staff", "1 staff"),
+        (176.15, "staff", "176.2 staff"),
+        (201524.4, "persons", "201,524"),
+        (0.4004, "share", "40.0 %"),
+        (-0.0939, "share_diff", f"{MINUS}9.4 pp"),
+        (0.0738, "share_diff", "+7.4 pp"),
+        (0.06429, "ratio", "0.0643"),
+        (1.0, "flag", "yes"),
+        (-2399.96, "loglik", f"{MINUS}2,400.0"),
+        (np.nan, "share", ""),
+    ],
+)
+def test_values_are_formatted_by_unit(value, unit, shown):
+    assert format_value(value, unit) == shown
+
+
+def test_article_values_get_a_typographic_minus():
+    assert article_text("-2410") == f"{MINUS}2410" and article_text("50–60 %") == "50–60 %"
+
+
+def test_bands_are_formatted_with_their_unit():
+    assert format_band(437, 437, "count") == "437"
+    assert format_band(-2410.5, -2409.5, "loglik") == f"{MINUS}2,410.5 to {MINUS}2,409.5"
+    with pytest.raises(ValueError, match="unit"):
+        format_value(1.0, "percent")
