@@ -112,3 +112,11 @@ def test_agreement_with_a_published_zero_compares_significance_only():
     # the article prints -0.000** for users with reduced work capacity in Model 3: no usable sign
     assert r.agrees(0.00002, 0.001, "M3", "nae_users") == "="
     assert r.agrees(-0.00002, 0.5, "M3", "nae_users") == "s"
+
+
+def test_significant_count_phrase():
+    assert r.significant_count_phrase([0.2, 0.01, 0.7], "dummy", "dummies") == (
+        "1 of the 3 dummies is significant at the 5\u00a0% level"
+    )
+    assert r.significant_count_phrase([0.2, 0.06], "lag").startswith("none of the 2 lags is")
+    assert r.significant_count_phrase([0.01, 0.03, 0.049], "dummy", "dummies").startswith("all 3 dummies are")

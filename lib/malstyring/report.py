@@ -167,6 +167,37 @@ def glue_fit_claim(key: str, fit: MixedFit, term: str) -> str:
     return glue_claim(key, float(fit.coef[term]), float(fit.p_cluster[term]))
 
 
+def glue_agreement(key: str, estimate: float, p: float, model: str, variable: str) -> str:
+    """Glue :func:`agreement_phrase` under ``key``, with the estimate, p-value and the published cell it is
+    compared with (``key + '_ref'``: 'M3:index'). Returns the phrase."""
+    from myst_nb import glue
+
+    text = agreement_phrase(estimate, p, model, variable)
+    glue(key, text, display=False)
+    glue(f"{key}_value", float(estimate), display=False)
+    glue(f"{key}_p", float(p), display=False)
+    glue(f"{key}_ref", f"{model}:{variable}", display=False)
+    return text
+
+
+def significant_count_phrase(p_values, singular: str, plural: str | None = None) -> str:
+    """'1 of the 3 dummies is significant at the 5 % level', 'none of the 3 dummies is significant ...'."""
+    ps = [float(p) for p in p_values]
+    k = sum(is_significant(p) for p in ps)
+    return f"{k_of_n(k, len(ps), singular, plural)} significant at the {level_text()} level"
+
+
+def glue_count_claim(key: str, p_values, singular: str, plural: str | None = None) -> str:
+    """Glue :func:`significant_count_phrase` under ``key`` and the p-values it counts under ``key + '_ps'``."""
+    from myst_nb import glue
+
+    ps = [float(p) for p in p_values]
+    text = significant_count_phrase(ps, singular, plural)
+    glue(key, text, display=False)
+    glue(f"{key}_ps", ps, display=False)
+    return text
+
+
 def size_deciles(office_month: pd.DataFrame) -> pd.Series:
     """Office size decile 1..10 by mean state employees over the panel (10 = the largest tenth)."""
     staff = office_month.groupby("office_id")["state_employees"].mean().sort_index()
