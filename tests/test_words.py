@@ -64,7 +64,9 @@ REQUIRED = {
         "boot_claim",
         "binom_claim",
         "spec_sig_claim",
-        "vif_over_5",
+        "checks_sig",
+        "lead_sig",
+        "dl_sum_claim",
     ],
 }
 INDEX_EFFECTS = {"positive": 0.05, "zero": 0.0, "default": PUBLISHED_INDEX_EFFECT}
