@@ -226,3 +226,35 @@ def test_the_index_effect_reaches_the_data(executed):
     if rec is None or "true_effect" not in rec:
         pytest.skip("chapter 8 not selected")
     assert float(str(rec["true_effect"]).replace(MINUS, "-")) == pytest.approx(effect, abs=5e-4)
+
+
+# --- the checker itself, on hand-made records (fast; runs in the ordinary test suite) -------------------------------
+
+
+def test_checker_accepts_true_words():
+    check_claim("k", "negative and significant at the 1\u00a0% level", -0.03, 0.004)
+    check_claim("k", "positive but not significant at the 5\u00a0% level", 0.01, 0.3)
+    check_agreement("k", f"agrees with the article's {MINUS}0.026* in sign and significance", -0.03, 0.02, "M3:index")
+    check_agreement("k", f"has the opposite sign to the article's {MINUS}0.011", 0.009, 0.5, "M1:index")
+    check_count("k", "1 of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.01, 0.7])
+    check_count("k", "none of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.06, 0.7])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: check_claim("k", "positive and significant at the 5\u00a0% level", -0.03, 0.02),  # wrong sign
+        lambda: check_claim("k", "negative and significant at the 5\u00a0% level", -0.03, 0.2),  # wrong significance
+        lambda: check_claim("k", "negative and significant at the 5\u00a0% level", -0.03, 0.001),  # wrong level
+        lambda: check_claim("k", "a small effect", -0.03, 0.2),  # says neither
+        lambda: check_agreement(
+            "k", f"agrees with the article's {MINUS}0.038** in sign and significance", -0.02, 0.2, "M2:index"
+        ),
+        lambda: check_agreement("k", "agrees with the article in sign and significance", -0.03, 0.02, "M3:index"),
+        lambda: check_count("k", "2 of the 3 dummies are significant", [0.2, 0.01, 0.7]),
+        lambda: check_count("k", "2 of the 3 dummies is significant", [0.02, 0.01, 0.7]),
+    ],
+)
+def test_checker_rejects_false_words(bad):
+    with pytest.raises(AssertionError):
+        bad()
