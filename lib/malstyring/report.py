@@ -1,27 +1,201 @@
-"""Small helpers that turn estimates into the words and labels the chapters glue into their prose."""
+"""Small helpers that turn estimates into the words and labels the chapters glue into their prose.
+
+The vocabulary (sign, significance at the book's level, larger/smaller, agreement with the article, counts) is the
+only place where a chapter's sentence about *this build's* estimates is decided: a chapter glues the phrase these
+functions return, never a hand-written verdict, so the words stay true on any seed, parameter or data set.
+:func:`glue_claim` also glues the estimate and p-value a phrase describes, so a test can check the words against
+the numbers in the executed notebook (``tests/test_words.py``).
+"""
 
 import numpy as np
 import pandas as pd
 
-from .models import MixedFit
+from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
+from .reference import published_results
+from .tables import AGREE, DISAGREE, agreement, fmt
+
+STRONG_LEVEL = 0.01
+"""The article's second level (** p < 0.01)."""
+
+
+# --- numbers -----------------------------------------------------------------------------------------------------
+
+
+def number(x: float, digits: int = 3) -> str:
+    """A coefficient in prose: fixed decimals and a true minus sign ('−0.026')."""
+    return fmt(x, digits)
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus)."""
+    return f"{share * 100:.{digits}f}\u00a0%".replace("-", "\u2212")
+
+
+def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:
+    """'5 %' for the book's level."""
+    return percent(level, 0 if round(level * 100, 6).is_integer() else 1)
+
+
+# --- counts ------------------------------------------------------------------------------------------------------
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 month', '3 months', '0 months' (integers with thousands separators)."""
+    word = singular if n == 1 else (plural or singular + "s")
+    return f"{n:,} {word}"
+
+
+def k_of_n(k: int, n: int, singular: str, plural: str | None = None) -> str:
+    """Subject and verb for 'k of n things': 'none of the 3 dummies is', '1 of the 3 dummies is',
+    '2 of the 3 dummies are', 'all 3 dummies are', 'the only dummy is', 'the only dummy is not'."""
+    plural = plural or singular + "s"
+    if not 0 <= k <= n:
+        raise ValueError(f"k_of_n: k = {k} outside 0..{n}")
+    if n == 1:
+        return f"the only {singular} is" if k == 1 else f"the only {singular} is not"
+    if k == 0:
+        return f"none of the {n:,} {plural} is"
+    if k == n:
+        return f"all {n:,} {plural} are" if n > 2 else f"both {plural} are"
+    return f"{k:,} of the {n:,} {plural} {'is' if k == 1 else 'are'}"
+
+
+# --- sign, significance, comparison -------------------------------------------------------------------------------
+
+
+def sign_word(estimate: float) -> str:
+    """'positive', 'negative' or 'zero'."""
+    return "positive" if estimate > 0 else "negative" if estimate < 0 else "zero"
+
+
+def is_significant(p: float, level: float = SIGNIFICANCE_LEVEL) -> bool:
+    """Significant at the book's level (two-sided p below it)."""
+    return bool(p < level)
+
+
+def describe(estimate: float, p: float, level: float = SIGNIFICANCE_LEVEL) -> str:
+    """'negative and significant at the 1 % level', 'positive and significant at the 5 % level',
+    'negative but not significant at the 5 % level'."""
+    sign = sign_word(estimate)
+    if p < min(STRONG_LEVEL, level):
+        return f"{sign} and significant at the {level_text(STRONG_LEVEL)} level"
+    if is_significant(p, level):
+        return f"{sign} and significant at the {level_text(level)} level"
+    return f"{sign} but not significant at the {level_text(level)} level"
+
+
+def compare(a: float, b: float, digits: int = 3) -> str:
+    """'larger than', 'smaller than' or 'the same as' (compared at the printed precision)."""
+    a, b = round(a, digits), round(b, digits)
+    return "larger than" if a > b else "smaller than" if a < b else "the same as"
+
+
+def compare_size(a: float, b: float, digits: int = 3) -> str:
+    """Compare absolute sizes: 'larger in size than', 'smaller in size than', 'the same size as'."""
+    word = compare(abs(a), abs(b), digits)
+    return {"larger than": "larger in size than", "smaller than": "smaller in size than"}.get(word, "the same size as")
+
+
+# --- the article's published values --------------------------------------------------------------------------------
+
+
+def published(model: str, variable: str) -> tuple[float, str]:
+    """The article's printed coefficient and stars for (model, variable); KeyError if it prints none."""
+    pub = published_results().set_index(["model", "variable"])
+    row = pub.loc[(model, variable)]
+    return float(row["value"]), str(row["stars"])
+
+
+def published_text(model: str, variable: str) -> str:
+    """The article's value as printed, with a true minus: '−0.038**'."""
+    value, st = published(model, variable)
+    return f"{number(value)}{st}"
+
+
+def agrees(estimate: float, p: float, model: str, variable: str) -> str:
+    """Agreement code with the article's value: '=' same sign and significance, 's' sign only, 'x' sign differs
+    (the book's one definition, :func:`malstyring.tables.agreement`)."""
+    value, st = published(model, variable)
+    return agreement(estimate, stars(p), value, st)
+
+
+def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> str:
+    """How this build's estimate stands to the article's: 'agrees with the article's −0.026* in sign and
+    significance', 'has the same sign as the article's −0.038** but is not significant, unlike the article's',
+    'has the same sign as the article's −0.011 but is significant, unlike the article's', 'has the opposite sign
+    to the article's −0.023'."""
+    value, st = published(model, variable)
+    text = f"the article's {number(value)}{st}"
+    code = agrees(estimate, p, model, variable)
+    if code == AGREE:
+        return f"agrees with {text} in sign and significance"
+    if code == DISAGREE:
+        return f"has the opposite sign to {text}"
+    here = "is significant" if is_significant(p) else "is not significant"
+    return f"has the same sign as {text} but {here}, unlike the article's"
+
+
+# --- fits ----------------------------------------------------------------------------------------------------------
 
 
 def estimate_text(fit: MixedFit, term: str, digits: int = 3) -> str:
-    """'-0.028* (SE 0.011)': coefficient with the article's stars and the clustered standard error."""
+    """'−0.028* (SE 0.011)': coefficient with the article's stars and the clustered standard error."""
     row = fit.table().loc[term]
-    return f"{row['estimate']:.{digits}f}{row['stars']} (SE {row['se_cluster']:.{digits}f})"
+    return f"{number(row['estimate'], digits)}{row['stars']} (SE {number(row['se_cluster'], digits)})"
 
 
 def significance_phrase(fit: MixedFit, term: str) -> str:
-    """'negative and significant at the 5 % level', 'positive but not significant', ..."""
-    row = fit.table().loc[term]
-    sign = "negative" if row["estimate"] < 0 else "positive"
-    p = row["p_cluster"]
-    if p < 0.01:
-        return f"{sign} and significant at the 1 % level"
-    if p < 0.05:
-        return f"{sign} and significant at the 5 % level"
-    return f"{sign} but not significant at the 5 % level"
+    """'negative and significant at the 5 % level', 'positive but not significant at the 5 % level', ..."""
+    return describe(fit.coef[term], fit.p_cluster[term])
+
+
+def glue_claim(key: str, estimate: float, p: float, text: str | None = None) -> str:
+    """Glue a phrase about one estimate under ``key``, and the estimate and p-value it describes under
+    ``key + '_value'`` and ``key + '_p'`` (so the words can be checked against the numbers). ``text`` defaults to
+    :func:`describe`; it must state the sign and the significance. Returns the phrase."""
+    from myst_nb import glue
+
+    text = describe(estimate, p) if text is None else text
+    glue(key, text, display=False)
+    glue(f"{key}_value", float(estimate), display=False)
+    glue(f"{key}_p", float(p), display=False)
+    return text
+
+
+def glue_fit_claim(key: str, fit: MixedFit, term: str) -> str:
+    """:func:`glue_claim` for one coefficient of a fit (clustered p-value)."""
+    return glue_claim(key, float(fit.coef[term]), float(fit.p_cluster[term]))
+
+
+def glue_agreement(key: str, estimate: float, p: float, model: str, variable: str) -> str:
+    """Glue :func:`agreement_phrase` under ``key``, with the estimate, p-value and the published cell it is
+    compared with (``key + '_ref'``: 'M3:index'). Returns the phrase."""
+    from myst_nb import glue
+
+    text = agreement_phrase(estimate, p, model, variable)
+    glue(key, text, display=False)
+    glue(f"{key}_value", float(estimate), display=False)
+    glue(f"{key}_p", float(p), display=False)
+    glue(f"{key}_ref", f"{model}:{variable}", display=False)
+    return text
+
+
+def significant_count_phrase(p_values, singular: str, plural: str | None = None) -> str:
+    """'1 of the 3 dummies is significant at the 5 % level', 'none of the 3 dummies is significant ...'."""
+    ps = [float(p) for p in p_values]
+    k = sum(is_significant(p) for p in ps)
+    return f"{k_of_n(k, len(ps), singular, plural)} significant at the {level_text()} level"
+
+
+def glue_count_claim(key: str, p_values, singular: str, plural: str | None = None) -> str:
+    """Glue :func:`significant_count_phrase` under ``key`` and the p-values it counts under ``key + '_ps'``."""
+    from myst_nb import glue
+
+    ps = [float(p) for p in p_values]
+    text = significant_count_phrase(ps, singular, plural)
+    glue(key, text, display=False)
+    glue(f"{key}_ps", ps, display=False)
+    return text
 
 
 def size_deciles(office_month: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,260 @@
+"""The words follow the numbers: execute the results chapters on data with a positive, a zero and the default
+(published, negative) index effect, and check that every glued claim states the sign and the significance of the
+glued estimate it describes.
+
+Slow (several minutes): marked ``words`` and skipped unless selected with ``pytest -m words
+tests/test_words.py``. ``MALSTYRING_WORDS_CHAPTERS`` (comma separated, default
+``05_results_regressions,08_robustness``) selects the chapters.
+
+A chapter declares its claims through :mod:`malstyring.report`:
+
+* ``glue_claim(key, ...)`` glues a phrase under ``key`` with ``key_value`` and ``key_p``: the phrase must name
+  the estimate's sign and say 'not significant' exactly when p >= the book's level (and the 1 % level when
+  p < 0.01);
+* ``glue_agreement(key, ...)`` adds ``key_ref`` ('M3:index'): the phrase must match the agreement between the
+  glued estimate and the article's printed value (recomputed here from ``published_results.csv``);
+* ``glue_count_claim(key, ...)`` adds ``key_ps``: the count in the phrase must be the number of p-values below
+  the level.
+
+Each chapter must also glue the claims listed in :data:`REQUIRED`, so the test cannot pass on a chapter that
+stopped making them.
+"""
+
+import ast
+import os
+import re
+from pathlib import Path
+
+import jupytext
+import papermill as pm
+import pytest
+
+from malstyring.models import SIGNIFICANCE_LEVEL
+from malstyring.reference import published_results
+from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
+
+pytestmark = pytest.mark.words
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+RECORD = "application/papermill.record/text/plain"
+CHAPTERS = os.environ.get("MALSTYRING_WORDS_CHAPTERS", "05_results_regressions,08_robustness").split(",")
+PARAMETERS = {
+    "08_robustness": {"n_replications": 20, "n_boot": 199, "spec_boot": 99},
+}
+"""Small replication counts: the test is about the words, not about the precision of the bootstrap."""
+REQUIRED = {
+    "05_results_regressions": [
+        "m1_phrase",
+        "m2_phrase",
+        "m3_phrase",
+        "m1_vs_article",
+        "m2_vs_article",
+        "m3_vs_article",
+        "m3_journal_phrase",
+        "m3_unemp_phrase",
+        "m6_att_sig",
+    ],
+    "08_robustness": [
+        "main_claim",
+        "main_vs_article",
+        "dl_sig",
+        "between",
+        "within",
+        "boot_claim",
+        "binom_claim",
+        "spec_sig_claim",
+        "checks_sig",
+        "lead_sig",
+        "dl_sum_claim",
+    ],
+}
+INDEX_EFFECTS = {"positive": 0.05, "zero": 0.0, "default": PUBLISHED_INDEX_EFFECT}
+MINUS = "\u2212"
+
+
+def _value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def glued(path: Path) -> dict:
+    """Every value the executed notebook glued (its text/plain record), by name."""
+    nb = jupytext.read(path)
+    out = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD in data:
+                out[output["metadata"]["scrapbook"]["name"]] = _value(data[RECORD])
+    return out
+
+
+@pytest.fixture(scope="module", params=list(INDEX_EFFECTS), ids=list(INDEX_EFFECTS))
+def executed(request, tmp_path_factory):
+    if "words" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow: run with pytest -m words tests/test_words.py")
+    effect = INDEX_EFFECTS[request.param]
+    base = tmp_path_factory.mktemp(f"words-{request.param}")
+    data = base / "data"
+    generate(data, seed=DEFAULT_SEED, index_effect=effect, verbose=False)
+    records = {}
+    for chapter in CHAPTERS:
+        source = jupytext.read(NOTEBOOKS / f"{chapter}.md")
+        source_path = base / f"{chapter}.in.ipynb"
+        jupytext.write(source, source_path)
+        target = base / f"{chapter}.ipynb"
+        params = {"data_dir": str(data), **PARAMETERS.get(chapter, {})}
+        pm.execute_notebook(
+            source_path, target, parameters=params, cwd=NOTEBOOKS, kernel_name="python3", progress_bar=False
+        )
+        records[chapter] = glued(target)
+    return effect, records
+
+
+def parse_sign(text: str) -> int:
+    words = {w: s for w, s in (("positive", 1), ("negative", -1), ("zero", 0)) if re.search(rf"\b{w}\b", text)}
+    assert len(words) == 1, f"claim must name exactly one sign: {text!r}"
+    return next(iter(words.values()))
+
+
+def parse_significance(text: str) -> bool:
+    assert "significant" in text, f"claim must state significance: {text!r}"
+    return "not significant" not in text
+
+
+def check_claim(key: str, text: str, value: float, p: float) -> None:
+    sign = (value > 0) - (value < 0)
+    assert parse_sign(text) == sign, f"{key}: {text!r} but the estimate is {value}"
+    assert parse_significance(text) == (p < SIGNIFICANCE_LEVEL), f"{key}: {text!r} but p = {p}"
+    if p < 0.01:
+        assert "1\u00a0% level" in text, f"{key}: {text!r} but p = {p} < 0.01"
+
+
+def check_agreement(key: str, text: str, value: float, p: float, ref: str) -> None:
+    model, variable = ref.split(":")
+    pub = published_results().set_index(["model", "variable"]).loc[(model, variable)]
+    pub_value, pub_sig = float(pub["value"]), bool(pub["stars"])
+    assert f"{pub_value:.3f}".replace("-", MINUS) in text, f"{key}: {text!r} does not quote the article's value"
+    same_sign = pub_value == 0 or (value > 0) == (pub_value > 0)
+    same_sig = (p < SIGNIFICANCE_LEVEL) == pub_sig
+    if same_sign and same_sig:
+        assert text.startswith("agrees with"), f"{key}: {text!r}, but sign and significance agree"
+    elif same_sign:
+        here = "is significant" if p < SIGNIFICANCE_LEVEL else "is not significant"
+        assert text.startswith("has the same sign") and here in text, f"{key}: {text!r} (p = {p})"
+    else:
+        assert text.startswith("has the opposite sign"), f"{key}: {text!r} but {value} vs {pub_value}"
+
+
+def parse_count(text: str) -> int:
+    if text.startswith(("none of", "the only")):
+        return 1 if text.startswith("the only") and " is not " not in text else 0
+    if m := re.match(r"all ([\d,]+) ", text):
+        return int(m.group(1).replace(",", ""))
+    if text.startswith("both "):
+        return 2
+    m = re.match(r"([\d,]+) of the ", text)
+    assert m, f"cannot read a count from {text!r}"
+    return int(m.group(1).replace(",", ""))
+
+
+def check_count(key: str, text: str, ps: list[float]) -> None:
+    k = sum(p < SIGNIFICANCE_LEVEL for p in ps)
+    assert parse_count(text) == k, f"{key}: {text!r} but {k} of {len(ps)} p-values are below the level"
+    verb = " are " if k >= 2 else " is "
+    assert verb in text, f"{key}: grammar of {text!r} (k = {k})"
+
+
+def claims(records: dict):
+    for key, text in records.items():
+        if f"{key}_ref" in records:
+            yield "agreement", key, text
+        elif f"{key}_value" in records and f"{key}_p" in records:
+            yield "claim", key, text
+        elif f"{key}_ps" in records:
+            yield "count", key, text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_required_claims_are_glued(executed, chapter):
+    _, records = executed
+    found = {key for _, key, _ in claims(records[chapter])}
+    missing = [k for k in REQUIRED.get(chapter, []) if k not in found]
+    assert not missing, f"{chapter} no longer glues the claims {missing}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_claims_state_the_sign_and_significance_of_their_numbers(executed, chapter):
+    _, records = executed
+    rec = records[chapter]
+    n = 0
+    for kind, key, text in claims(rec):
+        n += 1
+        if kind == "claim":
+            check_claim(key, text, rec[f"{key}_value"], rec[f"{key}_p"])
+        elif kind == "agreement":
+            check_agreement(key, text, rec[f"{key}_value"], rec[f"{key}_p"], rec[f"{key}_ref"])
+        else:
+            check_count(key, text, rec[f"{key}_ps"])
+    assert n > 0
+
+
+def test_printed_estimates_match_their_claims(executed):
+    """Chapter 5 prints 'coef stars (SE se)' next to each phrase: the printed stars and sign must agree with it."""
+    _, records = executed
+    if "05_results_regressions" not in records:
+        pytest.skip("chapter 5 not selected")
+    rec = records["05_results_regressions"]
+    for name in ("m1_index", "m2_index", "m3_index", "m3_journal", "m3_sick", "m3_unemp", "m3_income"):
+        phrase_key = name.replace("_index", "_phrase") if name.endswith("_index") else f"{name}_phrase"
+        printed, phrase = rec[name], rec[phrase_key]
+        m = re.match(rf"({MINUS}?)[\d.]+(\**) \(SE", printed)
+        assert m, printed
+        assert (m.group(1) == MINUS) == (parse_sign(phrase) < 0), f"{name}: {printed} vs {phrase!r}"
+        assert bool(m.group(2)) == parse_significance(phrase), f"{name}: {printed} vs {phrase!r}"
+    starred = sum("*" in rec[f"m6_{t}"] for t in ("att_employer_assistance", "att_contact_48h", "att_nae_follow_up_6m"))
+    assert parse_count(rec["m6_att_sig"]) == starred
+
+
+def test_the_index_effect_reaches_the_data(executed):
+    """Guard against a test that runs three times on the same data: chapter 8 prints the true effect it used."""
+    effect, records = executed
+    rec = records.get("08_robustness")
+    if rec is None or "true_effect" not in rec:
+        pytest.skip("chapter 8 not selected")
+    assert float(str(rec["true_effect"]).replace(MINUS, "-")) == pytest.approx(effect, abs=5e-4)
+
+
+# --- the checker itself, on hand-made records (fast; runs in the ordinary test suite) -------------------------------
+
+
+def test_checker_accepts_true_words():
+    check_claim("k", "negative and significant at the 1\u00a0% level", -0.03, 0.004)
+    check_claim("k", "positive but not significant at the 5\u00a0% level", 0.01, 0.3)
+    check_agreement("k", f"agrees with the article's {MINUS}0.026* in sign and significance", -0.03, 0.02, "M3:index")
+    check_agreement("k", f"has the opposite sign to the article's {MINUS}0.011", 0.009, 0.5, "M1:index")
+    check_count("k", "1 of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.01, 0.7])
+    check_count("k", "none of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.06, 0.7])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: check_claim("k", "positive and significant at the 5\u00a0% level", -0.03, 0.02),  # wrong sign
+        lambda: check_claim("k", "negative and significant at the 5\u00a0% level", -0.03, 0.2),  # wrong significance
+        lambda: check_claim("k", "negative and significant at the 5\u00a0% level", -0.03, 0.001),  # wrong level
+        lambda: check_claim("k", "a small effect", -0.03, 0.2),  # says neither
+        lambda: check_agreement(
+            "k", f"agrees with the article's {MINUS}0.038** in sign and significance", -0.02, 0.2, "M2:index"
+        ),
+        lambda: check_agreement("k", "agrees with the article in sign and significance", -0.03, 0.02, "M3:index"),
+        lambda: check_count("k", "2 of the 3 dummies are significant", [0.2, 0.01, 0.7]),
+        lambda: check_count("k", "2 of the 3 dummies is significant", [0.02, 0.01, 0.7]),
+    ],
+)
+def test_checker_rejects_false_words(bad):
+    with pytest.raises(AssertionError):
+        bad()
