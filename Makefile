@@ -12,7 +12,7 @@ NB     ?=
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-PHONY_EXTRA := test-extract data-readme
+PHONY_EXTRA := test-extract test-words data-readme
 .PHONY: book venv data execute html pdf chapter test lint unit nbval $(PHONY_EXTRA) sync sync-check refresh bench lock env-yml clean
 
 book: data execute html ## build the HTML book from a fresh clone
@@ -62,10 +62,13 @@ unit: venv data ## unit tests and the executed chapters against the stored outpu
 test-extract: venv ## the real-data path end to end on a messy extract (a few minutes)
 	$(BIN)/pytest tests/test_extract_pipeline.py -m pipeline -p no:cacheprovider
 
+test-words: venv ## the glued claims of the results chapters follow their numbers, for three true index effects
+	$(BIN)/pytest tests/test_words.py -m words -p no:cacheprovider
+
 nbval: venv data ## optional: nbval re-executes the stored notebooks itself (`make test` compares the papermill copies)
 	$(BIN)/pytest --nbval notebooks -p no:cacheprovider --nbval-sanitize-with tests/sanitize.cfg
 
-test: lint execute unit html test-extract ## everything CI runs, each chapter executed once (the PDF too when xelatex is installed)
+test: lint execute unit html test-words test-extract ## everything CI runs, each chapter executed once (the PDF too when xelatex is installed)
 	@if command -v xelatex > /dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "xelatex not found: PDF build skipped (see README for the TeX packages)"; fi
 
