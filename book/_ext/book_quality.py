@@ -128,7 +128,7 @@ def title_page(title: str) -> str:
 \vspace{{0.8cm}}
 {{\sffamily\Large {_latex_escape(SUBTITLE)}\par}}
 \vspace{{1.5cm}}
-{{\large A reproducible re-analysis of\par}}
+{{\large The article re-told and re-run here:\par}}
 \vspace{{0.3cm}}
 {{\large {ARTICLE}\par}}
 \vfill
@@ -143,18 +143,22 @@ Built: {build_date()}\par}}
 
 
 def config_inited(app, config) -> None:
-    elements = dict(config.latex_elements or {})
-    elements["maketitle"] = title_page(config.project)
-    config.latex_elements = elements
     config.version = package_version()
     config.release = f"{config.version} ({git_commit()})"
 
 
-def latex_numbering(app) -> None:
-    """sphinx-jupyterbook-latex sets per-chapter figure numbers for books with parts; number through the book as
-    the HTML does (runs after its builder-inited handler)."""
-    if app.builder.format == "latex":
-        app.config.numfig_secnum_depth = 0
+def latex_setup(app) -> None:
+    """The title page (the book's title is only known once Jupyter Book has filled in the configuration), and
+    book-wide figure numbers: sphinx-jupyterbook-latex sets per-chapter numbers for books with parts, the HTML
+    numbers through the book (this runs after its builder-inited handler)."""
+    if app.builder.format != "latex":
+        return
+    app.config.numfig_secnum_depth = 0
+    elements = dict(app.config.latex_elements or {})
+    title = app.config.html_title or app.config.project
+    elements["maketitle"] = title_page(title)
+    app.config.latex_elements = elements
+    app.builder.context["maketitle"] = elements["maketitle"]
 
 
 def hide_parameter_cells(app, doctree) -> None:
@@ -261,7 +265,7 @@ def _body(asset) -> str:
 
 def setup(app):
     app.connect("config-inited", config_inited)
-    app.connect("builder-inited", latex_numbering, priority=900)
+    app.connect("builder-inited", latex_setup, priority=900)
     app.connect("doctree-read", hide_parameter_cells)
     app.connect("env-get-updated", letter_appendices, priority=900)
     app.connect("doctree-resolved", latex_structure)
