@@ -128,7 +128,7 @@ def open_page(browser, server, page_path: str, width: int):
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
-    forward = REFRESH.search((HTML / page_path).read_text(encoding="utf-8", errors="replace"))
+    forward = REFRESH.search((HTML / page_path.split("?")[0]).read_text(encoding="utf-8", errors="replace"))
     page.goto(server + page_path, wait_until="load")
     if forward:  # index.html forwards to the front page: check the page the reader lands on
         page.wait_for_url("**/" + forward["url"].split("/")[-1], wait_until="load")

@@ -207,8 +207,8 @@ def plot_small_multiples(series: pd.DataFrame, labels: dict, value: str, ylabel:
     """Figure 6: one small panel per office (columns office_id, month, ``value``); shared axes.
 
     Four panels to a row, so each panel is wide enough for 9 pt labels; the HTML shows it at least 640 px wide
-    (scrolling sideways on a phone, see custom.css). The 90 % target is a dark dashed line, with the gridlines at
-    60, 80 and 100 % so that it never hides under one."""
+    (scrolling sideways on a phone, see custom.css). The 90 % target is a dark dotted line (as the caption says),
+    with the gridlines at 60, 80 and 100 % so that it never hides under one."""
     offices = list(labels)
     nrows = int(np.ceil(len(offices) / ncols))
     fig, axes = plt.subplots(
@@ -218,7 +218,7 @@ def plot_small_multiples(series: pd.DataFrame, labels: dict, value: str, ylabel:
     pos = {m: i for i, m in enumerate(months)}
     for ax, office in zip(axes.flat, offices, strict=False):
         s = series[series["office_id"] == office]
-        ax.axhline(0.9, color=GREYS[1], linestyle="--", linewidth=0.9)
+        ax.axhline(0.9, color=GREYS[0], linestyle=":", linewidth=1.3)
         ax.plot(s["month"].map(pos), s[value], color=GREYS[0], linewidth=1.0)
         ax.set_title(labels[office], fontsize=SMALL_SIZE, fontweight="normal", pad=2)
     for ax in axes.flat[len(offices) :]:
@@ -232,7 +232,7 @@ def plot_small_multiples(series: pd.DataFrame, labels: dict, value: str, ylabel:
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(xmax=1.0, decimals=0))
     fig.supylabel(ylabel + " (%)", fontsize=FONT_SIZE)
     fig.supxlabel("Year (tick at January)", fontsize=FONT_SIZE)
-    target = mpl.lines.Line2D([], [], color=GREYS[1], linestyle="--", linewidth=0.9, label="Target (90 %)")
+    target = mpl.lines.Line2D([], [], color=GREYS[0], linestyle=":", linewidth=1.3, label="Target (90 %)")
     fig.legend(handles=[target], loc="upper right", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout(h_pad=0.5, w_pad=0.4, rect=(0, 0, 1, 0.96))
     return fig
