@@ -57,16 +57,21 @@ OVERFLOW_JS = """() => {
     const st = getComputedStyle(el);
     if (st.display === 'none' || st.visibility === 'hidden' || st.position === 'fixed') continue;
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0 || (r.right <= vw + 1 && r.left >= -1)) continue;
+    if (r.width === 0 || r.height === 0) continue;
+    // content (a long word, a wide image) sticking out of a box that does not clip it
+    const spill = st.overflowX === 'visible' ? Math.max(0, el.scrollWidth - el.clientWidth) : 0;
+    if (r.right + spill <= vw + 1 && r.left >= -1) continue;
     if (scrolls(el)) continue;
-    if (bad.some(b => b.contains(el))) continue;
     bad.push(el);
   }
+  // name the innermost culprits (a box is flagged too when only its content spills out)
+  const innermost = bad.filter(el => !bad.some(other => other !== el && el.contains(other)));
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-  return bad.slice(0, 10).map(el => {
+  return innermost.slice(0, 10).map(el => {
     const r = el.getBoundingClientRect();
-    return `${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px`;
+    const spill = Math.max(0, el.scrollWidth - el.clientWidth);
+    return `${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right + spill)} px`;
   });
 }"""
 
