@@ -318,13 +318,11 @@ def plot_coefficients(table: pd.DataFrame, xlabel: str, ylabel: str = "Coefficie
         color=GREYS[0],
         ecolor=GREYS[1],
         capsize=3,
-        label="Estimate with 95 % interval",
     )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel + "\n(share to work per unit of index)")
     if np.allclose(table["x"], np.round(table["x"])):
         ax.set_xticks(table["x"])
-    ax.legend(loc="best")
     fig.tight_layout()
     return fig
 
