@@ -96,3 +96,17 @@ clean:
 
 data-readme: venv ## regenerate data/README.md from the codebook
 	$(PY) scripts/write_data_readme.py
+
+.PHONY: mathjax test-look
+MATHJAX_VERSION := 3.2.2
+mathjax: ## re-copy MathJax (npm package mathjax) into book/_extra/mathjax, served with the HTML book
+	rm -rf build/mathjax && mkdir -p build/mathjax
+	cd build/mathjax && npm pack --silent mathjax@$(MATHJAX_VERSION) > /dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	rm -rf book/_extra/mathjax/output book/_extra/mathjax/input
+	mkdir -p book/_extra/mathjax/output/chtml/fonts book/_extra/mathjax/input/tex
+	cp build/mathjax/package/es5/tex-mml-chtml.js build/mathjax/package/LICENSE book/_extra/mathjax/
+	cp -r build/mathjax/package/es5/output/chtml/fonts/woff-v2 book/_extra/mathjax/output/chtml/fonts/
+	cp -r build/mathjax/package/es5/input/tex/extensions book/_extra/mathjax/input/tex/
+
+test-look: venv ## the built book as a reader sees it: every HTML page in headless Chromium, the PDF's glyphs and boxes
+	$(BIN)/pytest tests/test_browser.py tests/test_pdf.py -p no:cacheprovider -v

@@ -5,6 +5,8 @@ a caption and label around a pipe table); the book renders that Markdown in both
 numbered and can be cross-referenced with ``{numref}``.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -24,26 +26,88 @@ class Markdown:
         return self.text
 
 
+NUMBER = re.compile(
+    r"^[(\[]?[−+-]?(\d[\d,]*(\.\d+)?|\.\d+)(\s?%)?\*{0,3}[)\]]?"  # a number, maybe %, stars, brackets
+    r"(,?\s\(?[−+-]?\d[\d,]*(\.\d+)?\s?%?\*{0,3}[)\]]?)?$"  # perhaps a second one: ' (0.012)', ', 0.01)'
+)
+"""A formatted number as the book writes them: '−0.026**', '1,234', '12 %', '0.123 (0.045)', '(−0.05, 0.01)'."""
+CODES = re.compile(r"^[=sx·\s\u00a0]+$")
+"""A cell of agreement codes ('=', 's', 'x', '·' for none)."""
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+"""A bare code identifier (office_month, journal_24h): set in monospace so it is never hyphenated."""
+
+
 def _cell(value) -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if IDENTIFIER.match(text):
+        text = f"`{text}`"
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def column_alignment(df: pd.DataFrame) -> str:
+    """One letter per column: 'l' for text, 'r' for numbers, 'c' for agreement codes; the first column is 'l'.
+
+    A column is numeric when every non-empty cell reads as a number (see :data:`NUMBER`)."""
+    align = []
+    for i, col in enumerate(df.columns):
+        cells = [str(v).strip() for v in df[col] if v is not None and str(v).strip() not in ("", "nan")]
+        if i == 0 or not cells:
+            align.append("l")
+        elif all(NUMBER.match(c.replace("\u00a0", " ")) for c in cells):
+            align.append("r")
+        elif all(CODES.match(c) for c in cells):
+            align.append("c")
+        else:
+            align.append("l")
+    return "".join(align)
+
+
 def pipe_table(df: pd.DataFrame, align: str | None = None) -> str:
-    """A DataFrame as a Markdown pipe table (index dropped; values already formatted as text)."""
+    """A DataFrame as a Markdown pipe table (index dropped; values already formatted as text).
+
+    Without ``align``, text columns are left-aligned, numbers right-aligned and code columns centred
+    (:func:`column_alignment`)."""
     cols = list(df.columns)
-    align = align or "l" + "r" * (len(cols) - 1)
+    align = align or column_alignment(df)
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
     lines = ["| " + " | ".join(_cell(c) for c in cols) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines)
 
 
+def _widths(df: pd.DataFrame, widths: str) -> list[int]:
+    """Relative column widths: the given ones, or from the longest header word and the typical cell length."""
+    if widths != "auto":
+        return [int(w) for w in widths.split()]
+    out = []
+    for col in df.columns:
+        cells = [len(str(v)) for v in df[col]]
+        longest_word = max((len(w) for w in str(col).split()), default=1)
+        typical = float(np.percentile(cells, 90)) if cells else 1.0
+        out.append(int(np.clip(max(longest_word, typical), 4, 45)))
+    return out
+
+
+def latex_columns(align: str, widths: list[int]) -> str:
+    """A LaTeX column specification for Sphinx's ``tabularcolumns``: each column a share of the line width
+    (Sphinx's ``\\X``), text ragged-right, numbers flush right, codes centred."""
+    total = sum(widths)
+    ragged = {"l": r"\raggedright", "r": r"\raggedleft", "c": r"\centering"}
+    return "".join(rf">{{{ragged[a]}\arraybackslash}}\X{{{w}}}{{{total}}}" for a, w in zip(align, widths, strict=True))
+
+
 def book_table(df: pd.DataFrame, caption: str, label: str, align: str | None = None, widths: str = "auto") -> Markdown:
-    """A numbered, captioned table (MyST ``{table}`` directive) from a DataFrame of formatted values."""
+    """A numbered, captioned table (MyST ``{table}`` directive) from a DataFrame of formatted values.
+
+    For the PDF the table is a ``longtable`` (it breaks across pages with the header repeated) whose columns
+    follow the alignment; the HTML takes the alignment from the pipe table."""
+    align = align or column_alignment(df)
     body = pipe_table(df, align)
-    # 'longtable' lets long tables break across PDF pages (Sphinx's default tabulary cannot)
-    return Markdown(f"```{{table}} {caption}\n:name: {label}\n:class: longtable\n:widths: {widths}\n\n{body}\n```\n")
+    cols = latex_columns(align, _widths(df, widths))
+    return Markdown(
+        f"```{{tabularcolumns}} {cols}\n```\n\n"
+        f"```{{table}} {caption}\n:name: {label}\n:class: longtable\n:widths: {widths}\n\n{body}\n```\n"
+    )
 
 
 MINUS = "\u2212"
@@ -135,7 +199,7 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
                 agree_cells[i].append("·")
         out[f"{model}"] = rep
         out[f"{model} publ."] = pub
-    out["Agree"] = [" ".join(a) for a in agree_cells]
+    out["Agree"] = ["\u00a0".join(a) for a in agree_cells]  # no-break space: the codes never wrap
     foot = []
     for stat, label, digits in (
         ("n_obs", "N", 0),
