@@ -12,7 +12,7 @@ NB     ?=
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-PHONY_EXTRA := test-extract test-words data-readme
+PHONY_EXTRA := test-extract test-words pdf-if-tex data-readme
 .PHONY: book venv data execute html pdf chapter test lint unit nbval $(PHONY_EXTRA) sync sync-check refresh bench lock env-yml clean
 
 book: data execute html ## build the HTML book from a fresh clone
@@ -68,7 +68,9 @@ test-words: venv ## the glued claims of the results chapters follow their number
 nbval: venv data ## optional: nbval re-executes the stored notebooks itself (`make test` compares the papermill copies)
 	$(BIN)/pytest --nbval notebooks -p no:cacheprovider --nbval-sanitize-with tests/sanitize.cfg
 
-test: lint execute unit html test-words test-extract ## everything CI runs, each chapter executed once (the PDF too when xelatex is installed)
+test: lint execute unit pdf-if-tex html test-look test-words test-extract ## everything CI runs, each chapter executed once
+
+pdf-if-tex: venv ## the PDF when xelatex is installed (before the HTML, so the front page links to it)
 	@if command -v xelatex > /dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "xelatex not found: PDF build skipped (see README for the TeX packages)"; fi
 
@@ -109,4 +111,4 @@ mathjax: ## re-copy MathJax (npm package mathjax) into book/_extra/mathjax, serv
 	cp -r build/mathjax/package/es5/input/tex/extensions book/_extra/mathjax/input/tex/
 
 test-look: venv ## the built book as a reader sees it: every HTML page in headless Chromium, the PDF's glyphs and boxes
-	$(BIN)/pytest tests/test_browser.py tests/test_pdf.py -p no:cacheprovider -v
+	$(BIN)/pytest tests/test_browser.py tests/test_pdf.py -m look -p no:cacheprovider

@@ -27,6 +27,7 @@ SEARCH_PAGE = "chapters/05_results_regressions.html"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
 pytestmark = [
+    pytest.mark.look,
     pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built HTML book: run `make html` first"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (Debian package chromium)"),
 ]

@@ -58,3 +58,11 @@ def test_bad_value_stops_the_chapter_with_one_line(tmp_path):
         "error: chapter 07_discussion failed: ParameterError: parameter 'seed' = -1 is not allowed; "
         "allowed: a whole number >= 0"
     ]
+
+
+def test_a_failed_run_leaves_the_previous_executed_chapter_in_place(tmp_path):
+    """`make chapter` with a bad value must not replace a good executed copy (the book stays buildable)."""
+    assert _execute_discussion(tmp_path, "seed", "7").returncode == 0
+    good = (tmp_path / "07_discussion.ipynb").read_bytes()
+    assert _execute_discussion(tmp_path, "seed", "-1").returncode == 1
+    assert (tmp_path / "07_discussion.ipynb").read_bytes() == good

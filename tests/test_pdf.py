@@ -20,7 +20,10 @@ MAX_OVERFULL_PT = 20.0
 OVERFULL = re.compile(r"^Overfull \\[hv]box \((?P<pt>[\d.]+)pt too (wide|high)\) (?P<where>.*)$", re.MULTILINE)
 MISSING = re.compile(r"^Missing character: (.*)$", re.MULTILINE)
 
-pytestmark = pytest.mark.skipif(not LOG.exists() or not PDF.exists(), reason="no built PDF: run `make pdf` first")
+pytestmark = [
+    pytest.mark.look,
+    pytest.mark.skipif(not LOG.exists() or not PDF.exists(), reason="no built PDF: run `make pdf` first"),
+]
 
 
 def log_text() -> str:

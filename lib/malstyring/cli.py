@@ -111,13 +111,20 @@ def _add_frame_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
+
     parser = argparse.ArgumentParser(prog="python -m malstyring", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("generate", help="write the synthetic panel")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=20180101)
-    p.add_argument("--index-effect", type=float, default=-0.026, help="true index coefficient (default -0.026)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument(
+        "--index-effect",
+        type=float,
+        default=PUBLISHED_INDEX_EFFECT,
+        help=f"true index coefficient (default: the article's {PUBLISHED_INDEX_EFFECT})",
+    )
     p.add_argument("--scale", type=int, default=1, help="N x 437 offices, for benchmarks (default 1: calibrated)")
     p.set_defaults(func=_generate)
 
