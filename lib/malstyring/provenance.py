@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codebook import READ_SUFFIXES, TABLES
+from .reading import MAPPING_FILE
 from .synthetic import GENERATOR_VERSION
 from .tables import Markdown
 
 MANIFEST = "manifest.json"
-MAPPING_FILE = "column_map.csv"
 SHORT = 12
 """Hex digits shown of a checksum."""
 
