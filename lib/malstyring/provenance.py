@@ -56,12 +56,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _manifest_problem(manifest: object, files: dict[str, str]) -> str:
-    """Why a manifest does not prove synthetic data ('' when it does)."""
-    if not isinstance(manifest, dict):
-        return "it is not a JSON object"
-    if manifest.get("kind") != "synthetic":
-        return f"its kind is {manifest.get('kind')!r}, not 'synthetic'"
+def _manifest_problem(manifest: dict, files: dict[str, str]) -> str:
+    """Why a manifest claiming synthetic data does not prove it ('' when it does)."""
     if manifest.get("generator_version") != GENERATOR_VERSION:
         return f"generator version {manifest.get('generator_version')!r} is not this code's {GENERATOR_VERSION}"
     listed = manifest.get("files")
@@ -93,6 +89,8 @@ def provenance(data_dir: str | Path) -> Provenance:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         return Provenance("supplied", folder, checksum, files, warning=f"{MANIFEST} cannot be read ({err})")
+    if not isinstance(manifest, dict) or manifest.get("kind") != "synthetic":
+        return Provenance("supplied", folder, checksum, files)  # a manifest that does not claim synthetic data
     problem = _manifest_problem(manifest, files)
     if problem:
         warning = f"{MANIFEST} does not match the files ({problem}): treated as supplied data, disclosure control on"
