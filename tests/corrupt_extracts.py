@@ -223,6 +223,20 @@ def cases(manifest: dict) -> list[Case]:
             ("'county_id'", "unknown code", "office_id=1"),
         ),
         Case(
+            "leading_zeros_lost",
+            _set("offices", "municipality_id", 0, "101"),
+            1,
+            "offices.csv",
+            ("'municipality_id'", "not a 4-digit code", "leading zeros lost", "office_id=1"),
+        ),
+        Case(
+            "misnamed_file",
+            lambda f: (f / "offices.csv").rename(f / "Offices.CSV"),
+            1,
+            "offices.csv",
+            ("required file is missing", "did you mean 'Offices.CSV'"),
+        ),
+        Case(
             "absurd_count",
             _set("office_month", "nae_users", 3, "1000000000000"),
             1,

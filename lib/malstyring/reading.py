@@ -76,7 +76,8 @@ def find_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
         paths = [data_dir / f"{table}{s}" for s in cb.READ_SUFFIXES if (data_dir / f"{table}{s}").is_file()]
         if not paths:
             others = ", ".join(cb.READ_SUFFIXES[1:])
-            problems.append(Problem(f"{table}.csv", "", f"required file is missing (also looked for {others})"))
+            hint = did_you_mean(f"{table}.csv", [p.name for p in data_dir.iterdir() if p.is_file()])
+            problems.append(Problem(f"{table}.csv", "", f"required file is missing (also looked for {others}){hint}"))
         elif len(paths) > 1:
             names = " and ".join(p.name for p in paths)
             rule = f"two formats of one table ({names}): ambiguous, keep exactly one"

@@ -6,6 +6,7 @@ Errors stop the analysis; warnings (such as a month missing for an office) are r
 sample-flow table. Input folders are only ever read.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .panel import PANEL_END, PANEL_START, month_number, panel_months, year_of
 from .provenance import provenance
 from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
 from .reference import included_indicators, indicator_catalogue
+
+DIGIT_CODE = re.compile(r"^(\d)-digit code$")
 
 __all__ = ["DataContractError", "Problem", "RawData", "load_raw", "read_table", "validate_dir"]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -99,11 +102,8 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
                         else f"above the plausible maximum {spec.max}"
                     )
                     problems.append(Problem(file, col, rule, k, n))
-        elif spec.allowed:
-            bad = present & ~values.isin(spec.allowed.split("|"))
-            if bad.any():
-                k, n = _key_strings(df, keys or [col], bad)
-                problems.append(Problem(file, col, f"unknown code (allowed: {spec.allowed.replace('|', ', ')})", k, n))
+        elif spec.dtype == "str":
+            problems += _check_codes(spec, df, keys, file)
         elif spec.dtype == "month":
             text = values.astype(str)
             bad = present & ~text.str.match(MONTH_PATTERN)
@@ -119,6 +119,34 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
         if dup.any():
             k, n = _key_strings(df, keys, dup)
             problems.append(Problem(file, "+".join(keys), "duplicate key", k, n))
+    return problems
+
+
+def _check_codes(spec, df: pd.DataFrame, keys: list[str], file: str) -> list[Problem]:
+    """A code column: the codebook's number of digits (unit 'N-digit code', leading zeros kept) and its allowed
+    codes."""
+    values = df[spec.column]
+    present = values.notna()
+    text = values.astype(str)
+    keys = keys or [spec.column]
+    problems = []
+    digits = DIGIT_CODE.match(spec.unit)
+    if digits:
+        n = int(digits.group(1))
+        bad = present & ~text.str.fullmatch(rf"\d{{{n}}}")
+        if bad.any():
+            short = bad & text.str.fullmatch(rf"\d{{1,{n - 1}}}")
+            hint = " (leading zeros lost? keep the column as text: '0101', not '101')" if short.any() else ""
+            k, c = _key_strings(df, keys, bad)
+            problems.append(Problem(file, spec.column, f"not a {n}-digit code{hint}", k, c))
+        present &= ~bad
+    if spec.allowed:
+        bad = present & ~values.isin(spec.allowed.split("|"))
+        if bad.any():
+            k, c = _key_strings(df, keys, bad)
+            problems.append(
+                Problem(file, spec.column, f"unknown code (allowed: {spec.allowed.replace('|', ', ')})", k, c)
+            )
     return problems
 
 
