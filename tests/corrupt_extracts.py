@@ -88,6 +88,14 @@ def _excel(folder: Path, sheets: dict[str, int], table_sheet: str) -> None:
                 pd.DataFrame({"note": ["exported from the warehouse"]}).to_excel(xl, sheet_name=sheet, index=False)
 
 
+def _excel_dates(folder: Path) -> None:
+    """A table saved from a spreadsheet that turned '2012-01' into the date 2012-01-01."""
+    df = _read(folder, "county_month")
+    df["month"] = pd.to_datetime(df["month"])
+    (folder / "county_month.csv").unlink()
+    df.to_excel(folder / "county_month.xlsx", index=False)
+
+
 def _both_formats(folder: Path) -> None:
     _read(folder, "offices").to_excel(folder / "offices.xlsx", index=False)
 
@@ -191,6 +199,20 @@ def cases(manifest: dict) -> list[Case]:
             1,
             "office_month.csv",
             ("maps source column 'antal'", "did you mean 'antall'"),
+        ),
+        Case(
+            "mapped_onto_an_existing_column",
+            _column_map("office_month,nae_exits,nae_users\n"),
+            1,
+            "office_month.csv",
+            ("['nae_users'] appear twice", "column_map.csv"),
+        ),
+        Case(
+            "excel_months_as_dates",
+            _excel_dates,
+            1,
+            "county_month.xlsx",
+            ("sheet 'Sheet1'", "'month'", "not a month of the form YYYY-MM", "turned months into dates"),
         ),
         Case(
             "office_without_office_months",

@@ -189,6 +189,12 @@ def read_table(path: Path, table: str, rename: dict[str, str] | None = None) -> 
             rule = f"{MAPPING_FILE} maps source column {src!r}, which is not in the file{did_you_mean(src, list(df))}"
             problems.append(Problem(label, src, rule))
     df = df.rename(columns=rename)
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if twice:
+        rule = (
+            f"column(s) {twice} appear twice once {MAPPING_FILE} is applied: map a source column or keep the contract's"
+        )
+        raise ReadError(Problem(label, "", rule))
     for col in text_cols:
         if col in df.columns:
             df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)

@@ -109,7 +109,9 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
             bad = present & ~text.str.match(MONTH_PATTERN)
             if bad.any():
                 k, n = _key_strings(df, keys, bad)
-                problems.append(Problem(file, col, "not a month of the form YYYY-MM", k, n))
+                dated = (bad & text.str.match(r"^\d{4}-\d{2}-\d{2}")).any()
+                hint = " (a spreadsheet turned months into dates? store the column as text)" if dated else ""
+                problems.append(Problem(file, col, f"not a month of the form YYYY-MM{hint}", k, n))
             outside = present & ~bad & ((text < PANEL_START) | (text > PANEL_END))
             if outside.any():
                 k, n = _key_strings(df, keys, outside)
