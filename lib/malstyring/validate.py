@@ -19,6 +19,7 @@ from .provenance import provenance
 from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
 from .reference import included_indicators, indicator_catalogue
 
+JOIN_COLUMNS = {"office_id", "month", "indicator", "municipality_id", "county_id", "year"}
 DIGIT_CODE = re.compile(r"^(\d)-digit code$")
 
 __all__ = ["DataContractError", "Problem", "RawData", "load_raw", "read_table", "validate_dir"]
@@ -293,6 +294,11 @@ def _month_gaps(om: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
+def _blocks_cross_checks(p: Problem) -> bool:
+    """Checks across tables join on identifiers and months: a missing column or a bad identifier stops them."""
+    return p.severity == "error" and (p.rule.startswith("required column is missing") or p.column in JOIN_COLUMNS)
+
+
 def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
     """Check a data folder against the contract. Returns (problems, tables read); never raises for bad data."""
     data_dir = Path(data_dir)
@@ -316,7 +322,7 @@ def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.Data
     if warning:
         problems.append(Problem("manifest.json", "", warning, severity="warning"))
     # checks across tables need every file and column; without them only the per-file problems are reported
-    if len(tables) == len(cb.TABLES) and not any(p.rule.startswith("required column is missing") for p in problems):
+    if len(tables) == len(cb.TABLES) and not any(_blocks_cross_checks(p) for p in problems):
         problems += _cross_checks(tables, files)
         problems += _completeness(tables, files)
         problems += _month_gaps(tables["office_month"], files["office_month"])
