@@ -296,7 +296,9 @@ def _month_gaps(om: pd.DataFrame, file: str) -> list[Problem]:
 
 def _blocks_cross_checks(p: Problem) -> bool:
     """Checks across tables join on identifiers and months: a missing column or a bad identifier stops them."""
-    return p.severity == "error" and (p.rule.startswith("required column is missing") or p.column in JOIN_COLUMNS)
+    if p.severity != "error" or p.rule == "duplicate key":
+        return False
+    return p.rule.startswith("required column is missing") or p.column in JOIN_COLUMNS
 
 
 def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
