@@ -1,9 +1,13 @@
-"""Reading a data folder and checking it against the contract.
+"""Checking a data folder against the contract (reading the files is :mod:`malstyring.reading`'s job).
 
-Every problem is reported with its file, column, row key(s) and the rule broken. Problems of the same kind are
-grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
-Errors stop the analysis; warnings (such as a month missing for an office) are reported and carried into the
-sample-flow table. Input folders are only ever read.
+Every problem is reported with its file (and Excel sheet), column, row key(s) and the rule broken. Problems of the
+same kind are grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
+The rules: each column's type, missing values, plausibility range and allowed codes from the codebook; duplicate
+keys; counts not above their totals; referential completeness between offices, office-months, indicator values
+and the county and municipality tables; the indicator codes the analysis uses; gaps in an office's months; and a
+``manifest.json`` that claims synthetic data but does not match the files.
+Errors stop the analysis; warnings (such as a month missing for an office, or a county-month without a row) are
+reported and carried into the sample-flow table. Input folders are only ever read.
 """
 
 import re
@@ -15,14 +19,16 @@ import pandas as pd
 
 from . import codebook as cb
 from .panel import PANEL_END, PANEL_START, month_number, panel_months, year_of
-from .provenance import provenance
+from .provenance import MANIFEST, provenance
 from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
 from .reference import included_indicators, indicator_catalogue
 
-JOIN_COLUMNS = {"office_id", "month", "indicator", "municipality_id", "county_id", "year"}
-DIGIT_CODE = re.compile(r"^(\d)-digit code$")
+__all__ = ["DataContractError", "Problem", "RawData", "load_raw", "validate_dir"]
 
-__all__ = ["DataContractError", "Problem", "RawData", "load_raw", "read_table", "validate_dir"]
+JOIN_COLUMNS = {"office_id", "month", "indicator", "municipality_id", "county_id", "year"}
+"""Columns the checks across tables join on: an error in one of them stops those checks."""
+DIGIT_CODE = re.compile(r"^(\d)-digit code$")
+"""A codebook unit such as '4-digit code': the column holds exactly that many digits."""
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_KEYS_SHOWN = 5
 
@@ -322,7 +328,7 @@ def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.Data
         tables[name] = _as_numeric(df, name)
     warning = provenance(data_dir).warning
     if warning:
-        problems.append(Problem("manifest.json", "", warning, severity="warning"))
+        problems.append(Problem(MANIFEST, "", warning.removeprefix(f"{MANIFEST} "), severity="warning"))
     # checks across tables need every file and column; without them only the per-file problems are reported
     if len(tables) == len(cb.TABLES) and not any(_blocks_cross_checks(p) for p in problems):
         problems += _cross_checks(tables, files)
