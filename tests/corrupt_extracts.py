@@ -201,6 +201,30 @@ def cases(manifest: dict) -> list[Case]:
             ("maps source column 'antal'", "did you mean 'antall'"),
         ),
         Case(
+            "column_map_empty_cell",
+            _column_map("office_month,,nae_users\n"),
+            1,
+            "column_map.csv",
+            ("empty cell", "line 2"),
+        ),
+        Case(
+            "column_map_source_mapped_twice",
+            _column_map(
+                "office_month,antall,nae_users\noffice_month,antall,nae_exits\n",
+                ("office_month", "nae_users", "antall"),
+            ),
+            1,
+            "column_map.csv",
+            ("office_month.antall is mapped twice", "line 3"),
+        ),
+        Case(
+            "csv_saved_as_parquet",
+            lambda f: (f / "county_month.csv").rename(f / "county_month.parquet"),
+            1,
+            "county_month.parquet",
+            ("not a Parquet file",),
+        ),
+        Case(
             "mapped_onto_an_existing_column",
             _column_map("office_month,nae_exits,nae_users\n"),
             1,
