@@ -90,7 +90,7 @@ def find_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 def _decode(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
-        raise ReadError(Problem(path.name, "", "file is empty (0 bytes of data); export the table again"))
+        raise ReadError(Problem(path.name, "", "file is empty (no bytes, or only blank lines); export the table again"))
     if data.startswith(ZIP_MAGIC) or data.startswith(PARQUET_MAGIC):
         kind = "an Excel workbook (.xlsx)" if data.startswith(ZIP_MAGIC) else "a Parquet file"
         raise ReadError(Problem(path.name, "", f"is {kind} with a .csv name; rename it to the right suffix"))
