@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import codebook as cb
 from .panel import PANEL_END, PANEL_START, month_number, panel_months, year_of
-from .provenance import MANIFEST, provenance
+from .provenance import provenance
 from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
 from .reference import included_indicators, indicator_catalogue
 
@@ -326,9 +326,9 @@ def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.Data
         files[name] = label
         problems += read_problems + _check_columns(name, df, label)
         tables[name] = _as_numeric(df, name)
-    warning = provenance(data_dir).warning
-    if warning:
-        problems.append(Problem(MANIFEST, "", warning.removeprefix(f"{MANIFEST} "), severity="warning"))
+    prov = provenance(data_dir)
+    if prov.warning:  # the rule names manifest.json itself, so that it reads alone in the sample-flow table
+        problems.append(Problem(prov.folder, "", prov.warning, severity="warning"))
     # checks across tables need every file and column; without them only the per-file problems are reported
     if len(tables) == len(cb.TABLES) and not any(_blocks_cross_checks(p) for p in problems):
         problems += _cross_checks(tables, files)
