@@ -1,8 +1,9 @@
 """The real-data path end to end, on a deliberately messy 'supplied' extract.
 
-The extract is made from the synthetic panel but has no manifest (so it counts as supplied data and disclosure
-control is on), renamed columns mapped through column_map.csv, the offices table as Excel, a month missing for
-one office, and one tiny office. The whole book is executed and built from it into a temporary folder.
+The extract is made from the synthetic panel and keeps the generated folder's manifest.json, which no longer
+matches its files (so it counts as supplied data, disclosure control is on and validation warns), renamed columns
+mapped through column_map.csv, the offices table as Excel, a month missing for one office, and one tiny office. The
+whole book is executed and built from it into a temporary folder.
 Run with `make test-extract` (it takes a few minutes); `make test` includes it.
 """
 
@@ -82,6 +83,7 @@ def extract(tmp_path_factory):
     (out / "column_map.csv").write_text(
         "table,source_column,column\noffice_month,antall_nae,nae_users\noffice_month,avganger_nae,nae_exits\n"
     )
+    shutil.copy(src / "manifest.json", out / "manifest.json")  # stale: left over from the generated folder
     return out
 
 
@@ -100,19 +102,21 @@ def built(extract, tmp_path_factory):
     jb = Path(sys.executable).parent / "jupyter-book"
     build = subprocess.run([jb, "build", book, "-W", "-n", "--keep-going"], capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    check = subprocess.run(
-        [sys.executable, ROOT / "scripts" / "check_build.py", book / "_build" / "html", "--data", extract],
-        capture_output=True,
-        text=True,
-    )
-    return {"html": book / "_build" / "html", "check": check, "before": before}
+    check = _check_build(book / "_build" / "html", book / "chapters", extract)
+    return {"html": book / "_build" / "html", "chapters": book / "chapters", "check": check, "before": before}
+
+
+def _check_build(html, chapters, extract):
+    cmd = [sys.executable, ROOT / "scripts" / "check_build.py", html, "--data", extract, "--chapters", chapters]
+    return subprocess.run([*cmd, "--pdf", html / "no.pdf"], capture_output=True, text=True)
 
 
 def test_validation_lists_the_gap_as_a_warning(extract):
     cmd = [sys.executable, "-m", "malstyring", "validate", extract]
     strict = subprocess.run(cmd, capture_output=True, text=True)
     assert strict.returncode == 1 and "gap in an office's months" in strict.stdout
-    assert f"office_id={GAP_OFFICE}" in strict.stdout and "0 error(s), 1 warning(s)" in strict.stdout
+    assert "manifest.json does not match the files" in strict.stdout
+    assert f"office_id={GAP_OFFICE}" in strict.stdout and "0 error(s), 2 warning(s)" in strict.stdout
     assert subprocess.run([*cmd, "--allow-warnings"], capture_output=True).returncode == 0
 
 
@@ -144,13 +148,14 @@ def test_input_folder_untouched(built, extract):
     assert _hashes(extract) == built["before"]
 
 
-def test_disclosure_scan_catches_a_leaked_name(built, extract, tmp_path):
+@pytest.mark.parametrize("form", ["plain", "upper case, non-breaking space, entity"])
+def test_disclosure_scan_catches_a_leaked_name(built, extract, tmp_path, form):
     leaked = tmp_path / "html"
     shutil.copytree(built["html"], leaked)
     name = pd.read_excel(extract / "offices.xlsx")["office_name"].iloc[3]
+    if form != "plain":
+        name = name.upper().replace(" ", "\u00a0").replace("E", "&#69;")
     page = leaked / "chapters" / "04_results_attainment.html"
     page.write_text(page.read_text(encoding="utf-8") + f"<p>{name}</p>", encoding="utf-8")
-    check = subprocess.run(
-        [sys.executable, ROOT / "scripts" / "check_build.py", leaked, "--data", extract], capture_output=True, text=True
-    )
-    assert check.returncode == 1 and "office name(s) disclosed" in check.stdout
+    check = _check_build(leaked, built["chapters"], extract)
+    assert check.returncode == 1 and "04_results_attainment.html: office name(s) disclosed" in check.stdout

@@ -13,8 +13,9 @@ from malstyring.validate import DataContractError, load_raw, validate_dir
 
 @pytest.fixture
 def copy(synthetic_dir, tmp_path):
+    """A copy without the manifest: once edited it is a supplied extract (a stale manifest is tested on its own)."""
     dest = tmp_path / "data"
-    shutil.copytree(synthetic_dir, dest)
+    shutil.copytree(synthetic_dir, dest, ignore=shutil.ignore_patterns("manifest.json"))
     return dest
 
 

@@ -1,56 +1,141 @@
-"""Which data a page was built from, and the notice every results page shows."""
+"""Which data a page was built from, and the notice every results page shows.
+
+A folder counts as synthetic only when its ``manifest.json`` says ``kind: synthetic``, names a generator version
+this code knows (:data:`malstyring.synthetic.GENERATOR_VERSION`) and lists a SHA-256 checksum that matches every
+file the loader would read (the contract tables in any format and ``column_map.csv``), no more and no fewer.
+Anything else – no manifest, a manifest left over from a generated folder, an edited file, an extra table – is
+supplied data, with disclosure control on; a manifest that does not match is reported in :attr:`Provenance.warning`.
+Pages name the folder by its name and a short checksum, never by its absolute path.
+"""
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codebook import READ_SUFFIXES, TABLES
+from .reading import MAPPING_FILE
+from .synthetic import GENERATOR_VERSION
 from .tables import Markdown
 
 MANIFEST = "manifest.json"
+SHORT = 12
+"""Hex digits shown of a checksum."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a data folder is: ``kind`` 'synthetic' or 'supplied', the folder's name (not its path), a checksum over
+    the files the loader reads, their SHA-256 by name, the verified manifest (synthetic only) and, when a manifest
+    was present but not trusted, why."""
+
+    kind: str
+    folder: str
+    checksum: str
+    files: dict[str, str]
+    manifest: dict = field(default_factory=dict)
+    warning: str = ""
+
+    @property
+    def synthetic(self) -> bool:
+        return self.kind == "synthetic"
+
+
+def data_files(data_dir: str | Path) -> list[Path]:
+    """The files the loader may read in ``data_dir``: every contract table in any format, and the column map."""
+    data_dir = Path(data_dir)
+    names = [f"{table}{suffix}" for table in TABLES for suffix in READ_SUFFIXES] + [MAPPING_FILE]
+    return [data_dir / n for n in names if (data_dir / n).is_file()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _manifest_problem(manifest: dict, files: dict[str, str]) -> str:
+    """Why a manifest claiming synthetic data does not prove it ('' when it does)."""
+    if manifest.get("generator_version") != GENERATOR_VERSION:
+        return f"generator version {manifest.get('generator_version')!r} is not this code's {GENERATOR_VERSION}"
+    listed = manifest.get("files")
+    if not isinstance(listed, dict):
+        return "it lists no file checksums"
+    unlisted = sorted(set(files) - set(listed))
+    if unlisted:
+        return f"file(s) not in the manifest: {', '.join(unlisted)}"
+    absent = sorted(set(listed) - set(files))
+    if absent:
+        return f"file(s) in the manifest but not in the folder: {', '.join(absent)}"
+    changed = sorted(n for n in files if listed[n] != files[n])
+    if changed:
+        return f"checksum differs for {', '.join(changed)}"
+    return ""
+
+
+def provenance(data_dir: str | Path) -> Provenance:
+    """Check ``data_dir``'s files against its manifest (see the module docstring) and say what the folder is."""
+    data_dir = Path(data_dir)
+    files = {p.name: _sha256(p) for p in data_files(data_dir)}
+    listing = "".join(f"{name}  {digest}\n" for name, digest in sorted(files.items()))
+    checksum = hashlib.sha256(listing.encode()).hexdigest()
+    folder = data_dir.resolve().name
+    path = data_dir / MANIFEST
+    if not path.is_file():
+        return Provenance("supplied", folder, checksum, files)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        return Provenance("supplied", folder, checksum, files, warning=f"{MANIFEST} cannot be read ({err})")
+    if not isinstance(manifest, dict) or manifest.get("kind") != "synthetic":
+        return Provenance("supplied", folder, checksum, files)  # a manifest that does not claim synthetic data
+    problem = _manifest_problem(manifest, files)
+    if problem:
+        warning = f"{MANIFEST} does not match the files ({problem}): treated as supplied data, disclosure control on"
+        return Provenance("supplied", folder, checksum, files, warning=warning)
+    return Provenance("synthetic", folder, checksum, files, manifest=manifest)
 
 
 def read_manifest(data_dir: str | Path) -> dict:
-    """The data folder's ``manifest.json``; for a folder without one (a supplied extract) a manifest is computed:
-    ``{"kind": "supplied", "files": {name: sha256}}`` over the contract files present."""
-    path = Path(data_dir) / MANIFEST
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    files = {}
-    for table in TABLES:
-        for suffix in READ_SUFFIXES:
-            candidate = Path(data_dir) / f"{table}{suffix}"
-            if candidate.exists():
-                files[candidate.name] = hashlib.sha256(candidate.read_bytes()).hexdigest()
-    return {"kind": "supplied", "files": files}
-
-
-def disclosure_control(data_dir: str | Path) -> bool:
-    """Disclosure control is on for supplied data and off for the synthetic data."""
-    return not is_synthetic(data_dir)
+    """The verified manifest of a synthetic folder; for anything else ``{"kind": "supplied", "files": {...}}``
+    with the SHA-256 of each file the loader reads."""
+    prov = provenance(data_dir)
+    return prov.manifest if prov.synthetic else {"kind": "supplied", "files": prov.files}
 
 
 def is_synthetic(data_dir: str | Path) -> bool:
-    """True when the folder was written by the synthetic generator."""
-    return read_manifest(data_dir).get("kind") == "synthetic"
+    """True only when the folder's manifest proves it was written, unchanged, by this synthetic generator."""
+    return provenance(data_dir).synthetic
+
+
+def disclosure_control(data_dir: str | Path) -> bool:
+    """Disclosure control is on for supplied data and off for verified synthetic data."""
+    return not is_synthetic(data_dir)
 
 
 def describe(data_dir: str | Path) -> str:
-    """One sentence naming the data: generator version and seed, or the supplied files' checksums."""
-    man = read_manifest(data_dir)
-    if man.get("kind") == "synthetic":
+    """One sentence naming the data: generator version and seed, or the supplied files' short checksums; both with
+    the folder's name and a short checksum over its files (never the absolute path)."""
+    prov = provenance(data_dir)
+    where = f"folder `{prov.folder}`, checksum {prov.checksum[:SHORT]}"
+    if prov.synthetic:
+        man = prov.manifest
         return (
             f"synthetic data from `malstyring.synthetic` version {man['generator_version']}, seed {man['seed']}, "
-            f"true index effect {man['index_effect']:+.3f}"
+            f"true index effect {man['index_effect']:+.3f} ({where})"
         )
-    files = man.get("files", {})
-    sums = ", ".join(f"`{name}` sha256 {digest[:12]}…" for name, digest in sorted(files.items()))
-    return "a supplied data extract" + (f" ({sums})" if sums else " (no manifest with checksums was supplied)")
+    sums = ", ".join(f"`{name}` sha256 {digest[:SHORT]}…" for name, digest in sorted(prov.files.items()))
+    return (
+        f"a supplied data extract ({where}; {sums})" if sums else f"a supplied data folder with no data files ({where})"
+    )
 
 
 def data_notice(data_dir: str | Path) -> Markdown:
-    """The admonition shown at the top of every page with estimates; it switches on the data folder's manifest."""
-    if is_synthetic(data_dir):
+    """The admonition shown at the top of every page with estimates; it switches on the verified provenance."""
+    prov = provenance(data_dir)
+    if prov.synthetic:
         body = (
             "The numbers, tables and figures on this page come from **synthetic data** calibrated to what the article "
             "publishes, not from NAV's registers. They show how the analysis works and what it can detect; they are "
@@ -58,4 +143,6 @@ def data_notice(data_dir: str | Path) -> Markdown:
         )
         return Markdown(f"```{{admonition}} Synthetic data\n:class: warning\n{body}\n```\n")
     body = f"The numbers on this page were computed from {describe(data_dir)}."
+    if prov.warning:
+        body += f" Note: {prov.warning}."
     return Markdown(f"```{{admonition}} Supplied data\n:class: important\n{body}\n```\n")

@@ -1,11 +1,16 @@
-"""Reading a data folder and checking it against the contract.
+"""Checking a data folder against the contract (reading the files is :mod:`malstyring.reading`'s job).
 
-Every problem is reported with its file, column, row key(s) and the rule broken. Problems of the same kind are
-grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
-Errors stop the analysis; warnings (such as a month missing for an office) are reported and carried into the
-sample-flow table. Input folders are only ever read.
+Every problem is reported with its file (and Excel sheet), column, row key(s) and the rule broken. Problems of the
+same kind are grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
+The rules: each column's type, missing values, plausibility range and allowed codes from the codebook; duplicate
+keys; counts not above their totals; referential completeness between offices, office-months, indicator values
+and the county and municipality tables; the indicator codes the analysis uses; gaps in an office's months; and a
+``manifest.json`` that claims synthetic data but does not match the files.
+Errors stop the analysis; warnings (such as a month missing for an office, or a county-month without a row) are
+reported and carried into the sample-flow table. Input folders are only ever read.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,33 +18,19 @@ import numpy as np
 import pandas as pd
 
 from . import codebook as cb
-from .panel import PANEL_END, PANEL_START, month_number, panel_months
-from .reference import indicator_catalogue
+from .panel import PANEL_END, PANEL_START, month_number, panel_months, year_of
+from .provenance import provenance
+from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
+from .reference import included_indicators, indicator_catalogue
 
-MAPPING_FILE = "column_map.csv"
+__all__ = ["DataContractError", "Problem", "RawData", "load_raw", "validate_dir"]
+
+JOIN_COLUMNS = {"office_id", "month", "indicator", "municipality_id", "county_id", "year"}
+"""Columns the checks across tables join on: an error in one of them stops those checks."""
+DIGIT_CODE = re.compile(r"^(\d)-digit code$")
+"""A codebook unit such as '4-digit code': the column holds exactly that many digits."""
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_KEYS_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule: where (file, column, keys) and what (rule), with how many rows break it."""
-
-    file: str
-    column: str
-    rule: str
-    keys: tuple[str, ...] = ()
-    n_rows: int = 0
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.file}: column '{self.column}'" if self.column else self.file
-        rows = ""
-        if self.n_rows:
-            shown = "; ".join(self.keys)
-            more = f" (+{self.n_rows - len(self.keys)} more)" if self.n_rows > len(self.keys) else ""
-            rows = f" [{self.n_rows} row(s): {shown}{more}]"
-        return f"{self.severity.upper()}: {where}: {self.rule}{rows}"
 
 
 class DataContractError(ValueError):
@@ -63,47 +54,6 @@ class RawData:
         return self.tables[name]
 
 
-def _find_file(data_dir: Path, table: str) -> Path | None:
-    for suffix in cb.READ_SUFFIXES:
-        path = data_dir / f"{table}{suffix}"
-        if path.exists():
-            return path
-    return None
-
-
-def _column_map(data_dir: Path) -> dict[str, dict[str, str]]:
-    """Optional ``column_map.csv`` (table, source_column, column): the analyst's names -> contract names."""
-    path = data_dir / MAPPING_FILE
-    if not path.exists():
-        return {}
-    mapping = pd.read_csv(path, dtype=str)
-    missing = {"table", "source_column", "column"} - set(mapping.columns)
-    if missing:
-        raise DataContractError([Problem(MAPPING_FILE, "", f"missing column(s) {sorted(missing)}")])
-    out: dict[str, dict[str, str]] = {}
-    for row in mapping.itertuples():
-        out.setdefault(row.table, {})[row.source_column] = row.column
-    return out
-
-
-def read_table(path: Path, table: str, rename: dict[str, str] | None = None) -> pd.DataFrame:
-    """Read one table (CSV, Parquet or Excel), keeping identifier and month columns as text."""
-    text_cols = cb.text_columns(table)
-    rename = rename or {}
-    text_source = [src for src, to in rename.items() if to in text_cols] + text_cols
-    if path.suffix == ".csv":
-        df = pd.read_csv(path, dtype={c: str for c in text_source}, keep_default_na=False, na_values=[""])
-    elif path.suffix == ".parquet":
-        df = pd.read_parquet(path)
-    else:
-        df = pd.read_excel(path, dtype={c: str for c in text_source})
-    df = df.rename(columns=rename)
-    for col in text_cols:
-        if col in df.columns:
-            df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)
-    return df
-
-
 def _key_strings(df: pd.DataFrame, keys: list[str], mask: pd.Series) -> tuple[tuple[str, ...], int]:
     rows = df.loc[mask, keys] if keys else df.loc[mask]
     n = int(mask.sum())
@@ -121,7 +71,10 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
     for spec in cb.columns(name).itertuples():
         col = spec.column
         if col not in df.columns:
-            problems.append(Problem(file, col, "required column is missing"))
+            extra = [c for c in df.columns if c not in set(cb.columns(name)["column"])]
+            hint = did_you_mean(col, extra)
+            rule = "required column is missing" + (f"{hint}: rename it or map it in column_map.csv" if hint else "")
+            problems.append(Problem(file, col, rule))
             continue
         values = df[col]
         missing = values.isna()
@@ -150,14 +103,22 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
                 high = ok & (numeric > float(spec.max))
                 if high.any():
                     k, n = _key_strings(df, keys, high)
-                    rule = "share outside 0–1" if spec.unit.startswith("share") else f"above maximum {spec.max}"
+                    rule = (
+                        "share outside 0–1"
+                        if spec.unit.startswith("share")
+                        else f"above the plausible maximum {spec.max}"
+                    )
                     problems.append(Problem(file, col, rule, k, n))
+        elif spec.dtype == "str":
+            problems += _check_codes(spec, df, keys, file)
         elif spec.dtype == "month":
             text = values.astype(str)
             bad = present & ~text.str.match(MONTH_PATTERN)
             if bad.any():
                 k, n = _key_strings(df, keys, bad)
-                problems.append(Problem(file, col, "not a month of the form YYYY-MM", k, n))
+                dated = (bad & text.str.match(r"^\d{4}-\d{2}-\d{2}")).any()
+                hint = " (a spreadsheet turned months into dates? store the column as text)" if dated else ""
+                problems.append(Problem(file, col, f"not a month of the form YYYY-MM{hint}", k, n))
             outside = present & ~bad & ((text < PANEL_START) | (text > PANEL_END))
             if outside.any():
                 k, n = _key_strings(df, keys, outside)
@@ -167,6 +128,34 @@ def _check_columns(name: str, df: pd.DataFrame, file: str) -> list[Problem]:
         if dup.any():
             k, n = _key_strings(df, keys, dup)
             problems.append(Problem(file, "+".join(keys), "duplicate key", k, n))
+    return problems
+
+
+def _check_codes(spec, df: pd.DataFrame, keys: list[str], file: str) -> list[Problem]:
+    """A code column: the codebook's number of digits (unit 'N-digit code', leading zeros kept) and its allowed
+    codes."""
+    values = df[spec.column]
+    present = values.notna()
+    text = values.astype(str)
+    keys = keys or [spec.column]
+    problems = []
+    digits = DIGIT_CODE.match(spec.unit)
+    if digits:
+        n = int(digits.group(1))
+        bad = present & ~text.str.fullmatch(rf"\d{{{n}}}")
+        if bad.any():
+            short = bad & text.str.fullmatch(rf"\d{{1,{n - 1}}}")
+            hint = " (leading zeros lost? keep the column as text: '0101', not '101')" if short.any() else ""
+            k, c = _key_strings(df, keys, bad)
+            problems.append(Problem(file, spec.column, f"not a {n}-digit code{hint}", k, c))
+        present &= ~bad
+    if spec.allowed:
+        bad = present & ~values.isin(spec.allowed.split("|"))
+        if bad.any():
+            k, c = _key_strings(df, keys, bad)
+            problems.append(
+                Problem(file, spec.column, f"unknown code (allowed: {spec.allowed.replace('|', ', ')})", k, c)
+            )
     return problems
 
 
@@ -228,6 +217,67 @@ def _cross_checks(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Pro
     return problems
 
 
+def _missing_rows(need: pd.DataFrame, have: pd.DataFrame, file: str, what: str) -> list[Problem]:
+    """A warning listing the key combinations in ``need`` (with a count column ``n``) that ``have`` lacks."""
+    keys = [c for c in need.columns if c != "n"]
+    merged = need.merge(have[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+    lost = merged[merged["_merge"] == "left_only"].reset_index(drop=True)
+    if lost.empty:
+        return []
+    shown, n = _key_strings(lost, keys, pd.Series(True, index=lost.index))
+    rule = f"no row for {n} {what} that {int(lost['n'].sum())} office-month(s) need (they lose the covariate)"
+    return [Problem(file, "+".join(keys), rule, shown, n, "warning")]
+
+
+def _completeness(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+    """Referential completeness: offices <-> office-months <-> county-month and municipality-month/-year rows, and
+    the indicator codes the index and the models use."""
+    from .operationalise import EFFORT_SHARES, FIGURE2_INDICATORS, FOLLOW_UP_3M, FOLLOW_UP_3M_2015
+
+    problems: list[Problem] = []
+    om, offices, iv = t["office_month"], t["offices"], t["indicator_values"]
+    idle = ~offices["office_id"].isin(set(om["office_id"]))
+    if idle.any():
+        k, n = _key_strings(offices, ["office_id"], idle)
+        rule = f"office has no rows in {files['office_month']} (it takes no part in the analysis)"
+        problems.append(Problem(files["offices"], "office_id", rule, k, n, "warning"))
+    om = om[["office_id", "month"]].merge(offices[["office_id", "municipality_id", "county_id"]], on="office_id")
+    om["year"] = year_of(om["month"])
+    om["student_year"] = np.where(om["month"].str.slice(5, 7).astype(int) >= 10, om["year"], om["year"] - 1)
+    need = {
+        "county_month": om.groupby(["county_id", "month"]).size(),
+        "municipality_month": om.groupby(["municipality_id", "month"]).size(),
+        "municipality_year": pd.concat(
+            [om.groupby(["municipality_id", "year"]).size(), om.groupby(["municipality_id", "student_year"]).size()]
+        )
+        .groupby(level=[0, 1])
+        .max(),
+    }
+    for table, counts in need.items():
+        counts = counts.rename("n").reset_index()
+        counts.columns = [*cb.key_columns(table), "n"]
+        code = counts.columns[0]
+        counts = counts[counts[code].isin(set(t[table][code]))]  # codes without any row are errors already
+        what = table.replace("_", "-") + "(s)"
+        problems += _missing_rows(counts, t[table], files[table], what)
+    # indicator codes: one the analysis uses that has no value at all stops it; a year without values thins the index
+    pairs = iv[["month", "indicator"]].drop_duplicates()
+    pairs = pairs.assign(year=year_of(pairs["month"]))
+    years = {y: set(included_indicators(y)) for y in sorted(set(pairs["year"]))}
+    used = set(FIGURE2_INDICATORS.values()) | set(EFFORT_SHARES.values()) | set(FOLLOW_UP_3M.values())
+    used |= {FOLLOW_UP_3M_2015}.union(*years.values())
+    present = pairs.groupby("year")["indicator"].agg(set)
+    anywhere = set(pairs["indicator"])
+    for code in sorted(used - anywhere):
+        rule = f"indicator code {code!r} has no value in any month, but the index or the models use it"
+        problems.append(Problem(files["indicator_values"], "indicator", rule))
+    for year, codes in years.items():
+        for code in sorted((codes & anywhere) - present.get(year, set())):
+            rule = f"indicator code {code!r} has no value in {year}, when Table 3 counts it (the index uses fewer)"
+            problems.append(Problem(files["indicator_values"], "indicator", rule, severity="warning"))
+    return problems
+
+
 def _month_gaps(om: pd.DataFrame, file: str) -> list[Problem]:
     """Warnings for months missing inside an office's series and for offices that start late or end early."""
     expected = len(panel_months())
@@ -250,28 +300,39 @@ def _month_gaps(om: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
+def _blocks_cross_checks(p: Problem) -> bool:
+    """Checks across tables join on identifiers and months: a missing column or a bad identifier stops them."""
+    if p.severity != "error" or p.rule == "duplicate key":
+        return False
+    return p.rule.startswith("required column is missing") or p.column in JOIN_COLUMNS
+
+
 def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.DataFrame]]:
-    """Check a data folder against the contract. Returns (problems, tables read)."""
+    """Check a data folder against the contract. Returns (problems, tables read); never raises for bad data."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return [Problem(str(data_dir), "", "data folder does not exist")], {}
-    mapping = _column_map(data_dir)
-    problems: list[Problem] = []
+    mapping, problems = column_map(data_dir)
+    paths, missing = find_files(data_dir)
+    problems += missing
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
-    for name in cb.TABLES:
-        path = _find_file(data_dir, name)
-        if path is None:
-            problems.append(Problem(f"{name}.csv", "", "required file is missing (also looked for .parquet, .xlsx)"))
+    for name, path in paths.items():
+        try:
+            df, label, read_problems = read_table(path, name, mapping.get(name))
+        except ReadError as err:
+            problems.append(err.problem)
             continue
-        files[name] = path.name
-        df = read_table(path, name, mapping.get(name))
-        problems += _check_columns(name, df, path.name)
+        files[name] = label
+        problems += read_problems + _check_columns(name, df, label)
         tables[name] = _as_numeric(df, name)
-    # checks across tables need every file and column; without them only the per-column problems are reported
-    structural = any(p.rule == "required column is missing" or "file is missing" in p.rule for p in problems)
-    if not structural:
+    prov = provenance(data_dir)
+    if prov.warning:  # the rule names manifest.json itself, so that it reads alone in the sample-flow table
+        problems.append(Problem(prov.folder, "", prov.warning, severity="warning"))
+    # checks across tables need every file and column; without them only the per-file problems are reported
+    if len(tables) == len(cb.TABLES) and not any(_blocks_cross_checks(p) for p in problems):
         problems += _cross_checks(tables, files)
+        problems += _completeness(tables, files)
         problems += _month_gaps(tables["office_month"], files["office_month"])
     return problems, tables
 

@@ -1,0 +1,111 @@
+"""The name scan of scripts/check_build.py on small planted files: each way a name can be written in a built page
+is found, ordinary words of the book are not, names are read through the analysis' loader and column map, and a
+book whose chapters came from two data folders is refused."""
+
+import importlib.util
+import json
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("check_build", ROOT / "scripts" / "check_build.py")
+check_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_build)
+
+NAMES = ["NAV Vågå", "Ås  ", "Sør-Fron & Nord-Fron", "Bamble", "Ski"]
+ORDINARY = check_build.normalise("The pilot offices were Bamble, Ski and Åsane.")
+PLANTED = {
+    "entity.html": "<td>NAV V&aring;g&aring;</td>",
+    "double_entity.html": "<p>NAV V&amp;aring;g&amp;aring;</p>",
+    "nfd.html": f"<p>{unicodedata.normalize('NFD', 'Vågå')} had 4 users</p>",
+    "nbsp.html": "<p>NAV\u00a0VÅGÅ</p>",
+    "split_by_tag.html": "<p>NAV <span>Vågå</span></p>",
+    "attribute.html": '<img alt="NAV Vågå" src="x.png">',
+    "short_upper.html": "<td>12</td><td>ÅS</td>",
+    "ampersand.html": "<p>Sør-Fron &amp; Nord-Fron</p>",
+    "prefixed_ordinary_word.html": "<p>NAV Bamble</p>",
+    "_sources/chapter.ipynb": json.dumps({"cells": [{"source": ["office: Vågå"]}]}),  # written as \\u00e5
+    "searchindex.js": 'Search.setIndex({"terms":{"vågå":[3]}})',
+}
+CLEAN = {
+    "prose.html": "<p>The pilot offices were Bamble, Ski and Åsane; Skien and Vågåmo are other places.</p>",
+}
+
+
+@pytest.fixture
+def pages(tmp_path):
+    for name, text in {**PLANTED, **CLEAN}.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_every_planted_name_is_found_and_ordinary_words_are_not(pages):
+    files = sorted(p for p in pages.rglob("*") if p.is_file())
+    found = {
+        p.relative_to(pages).as_posix(): hits for p, hits in check_build.find_names(files, NAMES, ORDINARY).items()
+    }
+    assert set(found) == set(PLANTED), found
+    assert found["short_upper.html"] == ["Ås  "]
+    assert found["ampersand.html"] == ["Sør-Fron & Nord-Fron"]
+    assert found["prefixed_ordinary_word.html"] == ["Bamble"]
+
+
+def test_the_pdf_text_is_scanned(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"pdf.fonttype": 42}):
+        fig = plt.figure()
+        fig.text(0.1, 0.5, "Smallest office: NAV VÅGÅ, 4 users")
+        fig.savefig(tmp_path / "book.pdf")
+        plt.close(fig)
+    assert check_build.find_names([tmp_path / "book.pdf"], NAMES, ORDINARY) == {tmp_path / "book.pdf": ["NAV Vågå"]}
+
+
+def test_names_are_read_through_the_column_map_and_excel(tmp_path):
+    offices = pd.DataFrame({"office_id": [1, 2], "kontornavn": ["NAV Vågå", "Ås"], "county_id": ["05", "02"]})
+    offices.to_excel(tmp_path / "offices.xlsx", index=False)
+    (tmp_path / "offices.2014.csv").write_text("office_id,office_name\n1,Old name\n", encoding="utf-8")  # a backup
+    (tmp_path / "column_map.csv").write_text("table,source_column,column\noffices,kontornavn,office_name\n")
+    assert check_build.office_names(tmp_path) == ["NAV Vågå", "Ås"]
+
+
+def _chapter(folder: Path, name: str, data_dir: str | None) -> None:
+    cells = [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": ['data_dir = "../data/synthetic"']}]
+    if data_dir:
+        cells.append(
+            {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": [f"data_dir = {data_dir!r}"]}
+        )
+    (folder / f"{name}.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
+
+
+def test_chapters_from_two_data_folders_are_refused(tmp_path):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    extract = tmp_path / "extract"
+    extract.mkdir()
+    _chapter(chapters, "04_results_attainment", str(extract))
+    _chapter(chapters, "05_results_regressions", None)  # re-run later without DATA: the default folder
+    problems = check_build.disclosure_problems(tmp_path, chapters, tmp_path / "none.pdf", tmp_path / "unused")
+    assert len(problems) == 1 and "different data folders" in problems[0]
+
+
+def test_a_supplied_folder_recorded_by_the_chapters_is_scanned_whatever_data_says(tmp_path):
+    chapters, html, extract = tmp_path / "chapters", tmp_path / "html", tmp_path / "extract"
+    for d in (chapters, html, extract):
+        d.mkdir()
+    pd.DataFrame({"office_id": [1], "office_name": ["NAV Vågå"]}).to_csv(extract / "offices.csv", index=False)
+    _chapter(chapters, "05_results_regressions", str(extract))
+    (html / "page.html").write_text("<p>NAV Vågå</p>", encoding="utf-8")
+    problems = check_build.disclosure_problems(html, chapters, tmp_path / "none.pdf", tmp_path / "synthetic")
+    assert problems == ["page.html: office name(s) disclosed: ['NAV Vågå']"]
