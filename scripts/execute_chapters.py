@@ -27,7 +27,8 @@ VOLATILE_METADATA = ("papermill", "execution")
 
 
 def _tidy(path: Path) -> None:
-    """Hide the injected-parameters cell and drop papermill's timing metadata (keeps outputs reproducible)."""
+    """Remove the injected-parameters cell from the pages (it may hold a data folder's path) and drop papermill's
+    timing metadata (keeps outputs reproducible)."""
     nb = nbformat.read(path, as_version=4)
     for key in VOLATILE_METADATA:
         nb.metadata.pop(key, None)
@@ -35,8 +36,8 @@ def _tidy(path: Path) -> None:
         for key in VOLATILE_METADATA:
             cell.metadata.pop(key, None)
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "hide-input" not in tags:
-            cell.metadata["tags"] = [*tags, "hide-input"]
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
         if "tags" in cell.metadata and not cell.metadata["tags"]:
             del cell.metadata["tags"]  # papermill adds empty tag lists; they would show up in the paired .md
     nbformat.write(nb, path)
