@@ -69,7 +69,7 @@ def lme4_seconds(frame: pd.DataFrame, models: list[str]) -> dict[str, float] | N
         spec = [(m, t) for m in models for t in model_terms(m)]
         pd.DataFrame(spec, columns=["model", "term"]).to_csv(f"{tmp}/spec.csv", index=False)
         subprocess.run(
-            ["Rscript", str(R_SCRIPT), f"{tmp}/frame.csv", f"{tmp}/spec.csv", f"{tmp}/out.csv"],
+            ["Rscript", str(R_SCRIPT), f"{tmp}/frame.csv", f"{tmp}/spec.csv", f"{tmp}/out.csv", "--no-cr"],
             check=True,
             capture_output=True,
         )

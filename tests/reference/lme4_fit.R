@@ -1,6 +1,6 @@
 # Reference fits with lme4 and clubSandwich for tests/test_lme4.py.
 #
-#   Rscript tests/reference/lme4_fit.R FRAME.csv SPEC.csv OUT.csv
+#   Rscript tests/reference/lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr]
 #
 # FRAME.csv: the analysis frame (to_work_share, county_id, office_id and the model terms).
 # SPEC.csv:  rows `model,term`, the fixed-effect terms of each model in order (an empty term: intercept only).
@@ -20,7 +20,10 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 3) stop("usage: Rscript lme4_fit.R FRAME.csv SPEC.csv OUT.csv", call. = FALSE)
+if (!(length(args) == 3 || (length(args) == 4 && args[4] == "--no-cr"))) {
+  stop("usage: Rscript lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr]", call. = FALSE)
+}
+with_cr <- length(args) == 3  # --no-cr: lmer only (the benchmark times the fits, not clubSandwich)
 
 # The ids must be factors: read as numbers they would silently become fixed slopes or fail.
 frame <- read.csv(args[1], colClasses = c(county_id = "character", office_id = "character"), check.names = FALSE)
@@ -78,7 +81,11 @@ for (model in unique(spec$model)) {
   # second time to get a working covariance that only CR2/CR4 use. Passing an (unused) target skips that dense
   # n_g x n_g inversion; CR1 = sqrt(J / (J - 1)) * CR0 is computed by the same code either way (checked bitwise).
   start <- elapsed()
-  cr1 <- vcovCR(fit, cluster = frame$county_id, type = "CR1", target = list(), inverse_var = FALSE)
+  cr1 <- if (with_cr) {
+    vcovCR(fit, cluster = frame$county_id, type = "CR1", target = list(), inverse_var = FALSE)
+  } else {
+    matrix(NA_real_, length(fixef(fit)), length(fixef(fit)), dimnames = list(names(fixef(fit)), names(fixef(fit))))
+  }
   seconds_cr <- elapsed() - start
 
   beta <- fixef(fit)
