@@ -141,7 +141,7 @@ def test_exclusions_are_counted(built):
 
 def test_tiny_office_is_suppressed(built):
     page = (built["html"] / "chapters" / "05_results_regressions.html").read_text(encoding="utf-8")
-    assert "Disclosure control is on: 1 office(s) with fewer than 5 users" in page
+    assert "Disclosure control is on: 1 office with fewer than 5 users in some month is not drawn." in page
 
 
 def test_input_folder_untouched(built, extract):

@@ -122,9 +122,10 @@ def describe(data_dir: str | Path) -> str:
     where = f"folder `{prov.folder}`, checksum {prov.checksum[:SHORT]}"
     if prov.synthetic:
         man = prov.manifest
+        effect = f"{man['index_effect']:+.3f}".replace("-", "\u2212")  # a true minus sign
         return (
             f"synthetic data from `malstyring.synthetic` version {man['generator_version']}, seed {man['seed']}, "
-            f"true index effect {man['index_effect']:+.3f} ({where})"
+            f"true index effect {effect} ({where})"
         )
     sums = ", ".join(f"`{name}` sha256 {digest[:SHORT]}…" for name, digest in sorted(prov.files.items()))
     return (
