@@ -149,6 +149,15 @@ def significance_phrase(fit: MixedFit, term: str) -> str:
     return describe(fit.coef[term], fit.p_cluster[term])
 
 
+RECORD_DIGITS = 6
+"""Significant digits of the numbers glued beside a claim: enough to check the words, few enough that the last
+digits, which differ between BLAS builds and thread counts, never reach the stored outputs."""
+
+
+def _record(x: float) -> float:
+    return float(f"{float(x):.{RECORD_DIGITS}g}")
+
+
 def glue_claim(key: str, estimate: float, p: float, text: str | None = None) -> str:
     """Glue a phrase about one estimate under ``key``, and the estimate and p-value it describes under
     ``key + '_value'`` and ``key + '_p'`` (so the words can be checked against the numbers). ``text`` defaults to
@@ -157,8 +166,8 @@ def glue_claim(key: str, estimate: float, p: float, text: str | None = None) -> 
 
     text = describe(estimate, p) if text is None else text
     glue(key, text, display=False)
-    glue(f"{key}_value", float(estimate), display=False)
-    glue(f"{key}_p", float(p), display=False)
+    glue(f"{key}_value", _record(estimate), display=False)
+    glue(f"{key}_p", _record(p), display=False)
     return text
 
 
@@ -174,8 +183,8 @@ def glue_agreement(key: str, estimate: float, p: float, model: str, variable: st
 
     text = agreement_phrase(estimate, p, model, variable)
     glue(key, text, display=False)
-    glue(f"{key}_value", float(estimate), display=False)
-    glue(f"{key}_p", float(p), display=False)
+    glue(f"{key}_value", _record(estimate), display=False)
+    glue(f"{key}_p", _record(p), display=False)
     glue(f"{key}_ref", f"{model}:{variable}", display=False)
     return text
 
@@ -194,7 +203,7 @@ def glue_count_claim(key: str, p_values, singular: str, plural: str | None = Non
     ps = [float(p) for p in p_values]
     text = significant_count_phrase(ps, singular, plural)
     glue(key, text, display=False)
-    glue(f"{key}_ps", ps, display=False)
+    glue(f"{key}_ps", [_record(p) for p in ps], display=False)
     return text
 
 
