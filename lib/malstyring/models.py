@@ -25,7 +25,7 @@ book's path.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -111,6 +111,8 @@ class Sums:
     xty: np.ndarray  # (G, p) X_g' y_g
     sy: np.ndarray  # (m,) sum of y per office
     yty: float
+    county_start: np.ndarray  # (G,) first row of each county (rows sorted by county, then office)
+    office_start: np.ndarray  # (m,) first row of each office
 
     @property
     def n_counties(self) -> int:
@@ -144,19 +146,17 @@ class Sums:
         membership = np.zeros((g, m))
         membership[county_of_office, np.arange(m)] = 1.0
         xtx = np.stack([x[a:b].T @ x[a:b] for a, b in zip(county_bounds[:-1], county_bounds[1:], strict=True)])
-        sums = cls(len(y), np.diff(np.r_[office_start, len(y)]), county_of_office, membership, xtx, sx, None, None, 0.0)
-        sums.county_start, sums.office_start = county_bounds[:-1], office_start
-        return sums.with_outcome(y, x)
+        n_office = np.diff(np.r_[office_start, len(y)])
+        empty = cls(
+            len(y), n_office, county_of_office, membership, xtx, sx, None, None, 0.0, county_bounds[:-1], office_start
+        )
+        return empty.with_outcome(y, x)
 
     def with_outcome(self, y: np.ndarray, x: np.ndarray) -> "Sums":
         """The same design with another outcome vector (cheap: only the y sums are recomputed)."""
         xty = np.add.reduceat(x * y[:, None], self.county_start, axis=0)
         sy = np.add.reduceat(y, self.office_start)
-        out = Sums(
-            self.n, self.n_office, self.county_of_office, self.membership, self.xtx, self.sx, xty, sy, float(y @ y)
-        )
-        out.county_start, out.office_start = self.county_start, self.office_start
-        return out
+        return replace(self, xty=xty, sy=sy, yty=float(y @ y))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 from .codebook import READ_SUFFIXES, TABLES
 from .reading import MAPPING_FILE
 from .synthetic import GENERATOR_VERSION
-from .tables import Markdown
+from .tables import MINUS, Markdown
 
 MANIFEST = "manifest.json"
 SHORT = 12
@@ -122,7 +122,7 @@ def describe(data_dir: str | Path) -> str:
     where = f"folder `{prov.folder}`, checksum {prov.checksum[:SHORT]}"
     if prov.synthetic:
         man = prov.manifest
-        effect = f"{man['index_effect']:+.3f}".replace("-", "\u2212")  # a true minus sign
+        effect = f"{man['index_effect']:+.3f}".replace("-", MINUS)
         return (
             f"synthetic data from `malstyring.synthetic` version {man['generator_version']}, seed {man['seed']}, "
             f"true index effect {effect} ({where})"

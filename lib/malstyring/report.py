@@ -12,7 +12,7 @@ import pandas as pd
 
 from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
 from .reference import published_results
-from .tables import AGREE, DISAGREE, agreement, fmt
+from .tables import AGREE, DISAGREE, MINUS, agreement, fmt
 
 STRONG_LEVEL = 0.01
 """The article's second level (** p < 0.01)."""
@@ -28,7 +28,7 @@ def number(x: float, digits: int = 3) -> str:
 
 def percent(share: float, digits: int = 0) -> str:
     """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus)."""
-    return f"{share * 100:.{digits}f}\u00a0%".replace("-", "\u2212")
+    return f"{share * 100:.{digits}f}\u00a0%".replace("-", MINUS)
 
 
 def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:

@@ -10,7 +10,7 @@ cluster when ``scheduler`` names one (``"tcp://host:8786"``). Every random draw 
 
 import itertools
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -128,8 +128,7 @@ def all_specs(samples=SAMPLES, leads=LEADS, codings=CODINGS) -> list[Spec]:
 def parallel_backend(scheduler: str | None):
     """joblib's local processes, or the Dask cluster at ``scheduler`` (an address such as tcp://10.0.0.5:8786)."""
     if not scheduler:
-        with nullcontext():
-            yield
+        yield
         return
     import joblib
     from dask.distributed import Client
