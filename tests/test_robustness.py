@@ -8,6 +8,7 @@ import pytest
 from malstyring.models import Design, bootstrap_weights, fit_design
 from malstyring.robustness import (
     add_index_lags,
+    coverage_by_term,
     minimum_detectable_effect,
     monte_carlo,
     mundlak,
@@ -73,6 +74,24 @@ def test_monte_carlo_is_the_same_locally_serially_and_on_a_dask_cluster(frame_an
     assert serial["estimate"].nunique() == 3  # three different draws
     # with the truth at -0.026 and an SE near 0.013 an estimate outside (-0.1, 0.05) would be a 5-SD event
     assert serial["estimate"].between(-0.1, 0.05).all()
+
+
+def test_coverage_by_term_matches_the_index_monte_carlo_and_knows_every_true_coefficient(frame_and_flow):
+    """The per-coefficient check re-uses the Monte Carlo's draws: its index row is the index Monte Carlo's
+    summary, and every Model 3 coefficient is compared with the generator's own true value."""
+    from malstyring.synthetic import true_coefficients
+
+    frame, _ = frame_and_flow
+    mc = monte_carlo(frame, 6, -0.026, seed=11, n_jobs=1)
+    cover = coverage_by_term(frame, 6, -0.026, seed=11, n_jobs=2)
+    assert cover.loc["index", "mean_estimate"] == pytest.approx(mc["estimate"].mean(), rel=1e-12)
+    assert cover.loc["index", "coverage"] == mc["covered"].mean()
+    assert cover.loc["index", "significant"] == mc["rejected"].mean()
+    truth = true_coefficients(-0.026)
+    assert sorted(cover.index) == sorted(truth.index)
+    assert (cover["truth"] == truth[cover.index]).all()
+    assert cover.loc[["staff_mean_salary", "student_share"], "truth"].eq(0).all()
+    assert cover[["coverage", "significant"]].stack().between(0, 1).all()
 
 
 def test_rademacher_and_webb_weights_have_mean_zero_variance_one():

@@ -50,6 +50,8 @@ PROGRAMMES = (
     "prog_adaptation",
 )
 SIZE_CATEGORIES = 5
+SALARY_UNIT_NOK = 100_000
+"""Mean staff salary enters the models in NOK 100,000 per year, so its coefficient is not printed as 0.000."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def covariates(raw: RawData, options: FrameOptions = FrameOptions()) -> pd.DataF
     reg["nae_users"] = om["nae_users"]
     reg["staff_mean_age"] = om["staff_mean_age"]
     reg["staff_mean_seniority"] = om["staff_mean_seniority_months"]
-    reg["staff_mean_salary"] = om["staff_mean_salary_nok"] / 1000.0
+    reg["staff_mean_salary"] = om["staff_mean_salary_nok"] / SALARY_UNIT_NOK
     reg["users_per_employee"] = om["nae_users"] / om["state_employees"].where(om["state_employees"] > 0)
     reg["state_employees"] = om["state_employees"]
     size = size_quintiles(om)

@@ -22,7 +22,7 @@ Design and assumptions (the article does not pin these down; the book's appendix
 * **Outcome.** The share of exits that go to work in month t+1 follows the article's Model 3 (Table 1) as the
   true model: ``p = b0 + x_t'b + u_county + u_office``, with the published coefficients, except: the index
   coefficient is the parameter ``index_effect`` (default the published -0.026); 'number of NAE users', printed
-  as -0.000, is set to -0.00002 per user; mean salary (in NOK 1,000) and the student share, printed as 0.000,
+  as -0.000, is set to -0.00002 per user; mean salary (in NOK 100,000) and the student share, printed as 0.000,
   are 0. The intercept is solved so that the mean share is 0.41, because the published constant belongs to
   variable scales and centring the article does not report. Exits to work are then drawn as
   ``Binomial(exits, p)`` (clipped to 0.01–0.99), so small offices show shares of exactly 0 or 1.
@@ -506,7 +506,7 @@ def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
     cov["nae_users"] = d.users.astype(float)
     cov["staff_mean_age"] = d.age
     cov["staff_mean_seniority"] = d.seniority
-    cov["staff_mean_salary"] = d.salary / 1000.0  # NOK 1,000
+    cov["staff_mean_salary"] = d.salary / 100_000.0  # NOK 100,000, written out so the truth test stays independent
     cov["users_per_employee"] = d.users / d.staff
     size = _size_groups(d.staff)
     cov["size_category"] = per_office(size)
