@@ -77,6 +77,29 @@ def test_number_and_percent_use_true_minus():
     assert r.level_text() == "5\u00a0%"
 
 
+@pytest.mark.parametrize("n, expected", [(0, "0"), (437, "437"), (19665, "19,665"), (-1200, "\u22121,200"), (3.0, "3")])
+def test_integer(n, expected):
+    assert r.integer(n) == expected
+
+
+def test_integer_refuses_fractions():
+    with pytest.raises(ValueError, match="not a whole number"):
+        r.integer(2.5)
+
+
+@pytest.mark.parametrize(
+    "p, expected",
+    [(0.0256, "p = 0.026"), (0.0005, "p = 0.001"), (0.00049, "p < 0.001"), (0.0, "p < 0.001"), (1.0, "p = 1.000")],
+)
+def test_p_value(p, expected):
+    assert r.p_value(p) == expected
+
+
+def test_p_value_refuses_non_probabilities():
+    with pytest.raises(ValueError, match="not a probability"):
+        r.p_value(1.5)
+
+
 def test_compare():
     assert r.compare(0.03, 0.02) == "larger than"
     assert r.compare(-0.03, -0.02) == "smaller than"

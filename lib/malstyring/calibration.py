@@ -31,6 +31,7 @@ from .models import MixedFit
 from .operationalise import goal_attainment_index
 from .panel import year_of
 from .paths import REFERENCE_DIR
+from .report import integer, percent
 from .tables import MINUS
 from .validate import RawData
 
@@ -247,11 +248,11 @@ def format_value(value: float, unit: str) -> str:
     if value is None or not np.isfinite(value):
         return ""
     if unit in ("count", "persons"):
-        text = f"{value:,.0f}"
+        text = integer(round(value))
     elif unit == "staff":
         text = f"{value:,.0f} staff" if float(value).is_integer() else f"{value:,.1f} staff"
     elif unit == "share":
-        text = f"{100 * value:.1f} %"
+        text = percent(value, 1)
     elif unit == "share_diff":
         text = f"{100 * value:+.1f} pp"
     elif unit == "ratio":

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .report import number, percent
+
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
 LINESTYLES = ("-", "--", ":", "-.")
@@ -102,7 +104,7 @@ def plot_index_histogram(index: pd.Series):
     ax.bar(bins[:-1] + 0.05, shares, width=0.09, color=GREYS[2], edgecolor=GREYS[0], linewidth=0.6)
     mean = index.mean()
     # the mean is named in the legend, so its label never collides with a bar
-    ax.axvline(mean, color=ACCENT, linestyle="--", linewidth=1.4, label=f"Mean index ({mean:.0%})")
+    ax.axvline(mean, color=ACCENT, linestyle="--", linewidth=1.4, label=f"Mean index ({percent(mean)})")
     percent_axis(ax, "x")
     percent_axis(ax, "y")
     ax.set_xlabel("Goal-attainment index (% of the year's targets met)")
@@ -170,8 +172,8 @@ def plot_attainment_shares(shares: pd.DataFrame):
     ax.barh(y, shares["met"], color=GREYS[0], label="Target met")
     ax.barh(y, 1 - shares["met"], left=shares["met"], color=GREYS[3], hatch="//", edgecolor="white", label="Not met")
     for yi, met in zip(y, shares["met"], strict=True):
-        ax.text(met / 2, yi, f"{met:.0%}", ha="center", va="center", color="white", fontsize=SMALL_SIZE)
-        ax.text(met + (1 - met) / 2, yi, f"{1 - met:.0%}", ha="center", va="center", color=GREYS[0], fontsize=9)
+        ax.text(met / 2, yi, percent(met), ha="center", va="center", color="white", fontsize=SMALL_SIZE)
+        ax.text(met + (1 - met) / 2, yi, percent(1 - met), ha="center", va="center", color=GREYS[0], fontsize=9)
     ax.set_yticks(y, shares["label"])
     ax.invert_yaxis()
     percent_axis(ax, "x")
@@ -192,7 +194,9 @@ def plot_prediction(pred: pd.DataFrame, variable: str, mean_value: float, xlabel
     x = pred[variable]
     ax.fill_between(x, pred["lower"], pred["upper"], color=GREYS[3], label="95 % confidence band")
     ax.plot(x, pred["predicted"], color=GREYS[0], linewidth=2, label="Predicted share to work")
-    ax.axvline(mean_value, color=GREYS[1], linestyle="--", linewidth=1.2, label=f"National mean ({mean_value:.0%})")
+    ax.axvline(
+        mean_value, color=GREYS[1], linestyle="--", linewidth=1.2, label=f"National mean ({percent(mean_value)})"
+    )
     percent_axis(ax, "x")
     percent_axis(ax, "y")
     ax.set_xlabel(xlabel + " (%)")
@@ -377,7 +381,7 @@ def plot_power(effects: np.ndarray, power: np.ndarray, published: float, mde: fl
     for sign in (-1, 1):
         ax.axvline(sign * mde, color=GREYS[1], linestyle=":", linewidth=1)
     ax.annotate(
-        f"80 % power at ±{mde:.3f}",
+        f"{percent(0.8)} power at ±{number(mde)}",
         xy=(mde, 0.8),
         xytext=(6, -16),
         textcoords="offset points",

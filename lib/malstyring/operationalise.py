@@ -11,6 +11,7 @@ import pandas as pd
 
 from .panel import month_number, year_of
 from .reference import included_indicators, indicator_catalogue
+from .report import percent
 from .validate import RawData
 
 ATTAINMENT_CODINGS = ("strict", "partial")
@@ -307,7 +308,7 @@ def build_frame(
         staff = raw["office_month"].groupby("office_id")["state_employees"].mean()
         cutoff = staff.rank(method="first", pct=True)
         small = set(cutoff[cutoff <= options.drop_smallest].index)
-        reason = f"Smallest {options.drop_smallest:.0%} of offices left out"
+        reason = f"Smallest {percent(options.drop_smallest)} of offices left out"
         cov = step(cov, ~cov["office_id"].isin(small), reason)
     out = outcome(raw, options.lead)
     cov = cov.merge(out, on=["office_id", "month"], how="left")

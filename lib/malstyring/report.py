@@ -31,6 +31,20 @@ def percent(share: float, digits: int = 0) -> str:
     return f"{share * 100:.{digits}f}\u00a0%".replace("-", MINUS)
 
 
+def integer(n: int) -> str:
+    """A count or other whole number: '12,345' (thousands separators, true minus)."""
+    if float(n) != int(n):
+        raise ValueError(f"integer: {n!r} is not a whole number")
+    return f"{int(n):,}".replace("-", MINUS)
+
+
+def p_value(p: float) -> str:
+    """A p-value in prose: 'p = 0.012', or 'p < 0.001' when it would print as 0.000."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"p_value: {p!r} is not a probability")
+    return "p < 0.001" if p < 0.0005 else f"p = {p:.3f}"
+
+
 def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:
     """'5 %' for the book's level."""
     return percent(level, 0 if round(level * 100, 6).is_integer() else 1)
