@@ -186,7 +186,7 @@ def test_report_without_model_1_leaves_out_the_log_likelihood(raw, frame_and_flo
         (1.0, "staff", "1 staff"),
         (176.15, "staff", "176.2 staff"),
         (201524.4, "persons", "201,524"),
-        (0.4004, "share", "40.0 %"),
+        (0.4004, "share", "40.0\u00a0%"),
         (-0.0939, "share_diff", f"{MINUS}9.4 pp"),
         (0.0738, "share_diff", "+7.4 pp"),
         (0.06429, "ratio", "0.0643"),

@@ -125,7 +125,7 @@ def test_restrictions_are_counted(raw):
     frame, flow = build_frame(raw, FrameOptions(exclude_years=(2012,), drop_smallest=0.2))
     removed = dict(zip(flow["step"], flow["removed"], strict=True))
     assert removed["Years left out: (2012,)"] == 437 * 12
-    assert removed["Smallest 20% of offices left out"] == round(0.2 * 437) * (46 - 12)
+    assert removed["Smallest 20\u00a0% of offices left out"] == round(0.2 * 437) * (46 - 12)
     assert frame["month"].str.startswith("2012").sum() == 0
 
 
