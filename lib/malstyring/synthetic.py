@@ -16,19 +16,19 @@ Design and assumptions (the article does not pin these down; the book's appendix
   year effect, the office's scorecard propensity (persistent, slightly higher in small offices), a county
   effect and an AR(1) monthly shock; so an indicator is met exactly when ``z >= 0``. Base rates are set so that
   'contact within 48 hours' is mostly met, 'employer contact' mostly missed and 'NAE follow-up in 6 months'
-  about half and half (Figure 2), and the index falls from 2012 to 2015 (Figures 3–4).
+  about half and half (the article's Figure 2), and the index falls from 2012 to 2015 (the article's Figures 3–4).
   Journal entries within 24 hours hover near 0.90 with short, sharp drops ('icicles') to about 0.70 that recover
-  the next month; the icicle rate differs between offices (Figure 6).
+  the next month; the icicle rate differs between offices (the article's Figure 6).
 * **Outcome.** The share of exits that go to work in month t+1 follows the article's Model 3 (Table 1) as the
   true model: ``p = b0 + x_t'b + u_county + u_office``, with the published coefficients, except: the index
-  coefficient is the parameter ``index_effect`` (default the published -0.026); 'number of NAE users', printed
-  as -0.000, is set to -0.00002 per user; mean salary (in NOK 100,000) and the student share, printed as 0.000,
-  are 0. The intercept is solved so that the mean share is 0.41, because the published constant belongs to
-  variable scales and centring the article does not report. Exits to work are then drawn as
+  coefficient is the parameter ``index_effect`` (default the published −0.026); 'number of NAE users', printed
+  as −0.000, is set to −0.00002 per user; mean salary (in NOK 100,000) and the student share, printed as 0.000,
+  are 0. The intercept is solved so that the mean share is ``TARGET_MEAN_SHARE``, because the published
+  constant belongs to variable scales and centring the article does not report. Exits to work are then drawn as
   ``Binomial(exits, p)`` (clipped to 0.01–0.99), so small offices show shares of exactly 0 or 1.
-  Random-intercept standard deviations are chosen so that a null model gives ICCs close to 0.07 (office) and
-  0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
-  Model 1 near the published -2410. County effects and office sizes are drawn at fixed normal quantiles in
+  Random-intercept standard deviations are chosen so that a null model gives ICCs close to the article's 0.07
+  (office) and 0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
+  Model 1 near the published −2410. County effects and office sizes are drawn at fixed normal quantiles in
   random order, so these targets hold for every seed, not just the default.
 * **Covariates of the true model** (index, programme dummies, size categories, shares) are computed by the
   generator itself from the arrays it drew, independently of the analysis code (``malstyring.operationalise``),
