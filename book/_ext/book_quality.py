@@ -12,7 +12,9 @@ Jupyter Book 1 writes Sphinx's ``conf.py`` itself, so what needs Python at build
 * figures and tables numbered through the whole book in the PDF as in the HTML (sphinx-jupyterbook-latex
   switches the PDF to per-chapter numbers);
 * papermill's parameter cells are not shown to readers (they would appear as "Show code cell source");
-* on the front page, a "Download PDF" link when the PDF has been built (copied next to the HTML).
+* on the front page, a "Download PDF" link when the PDF has been built (copied next to the HTML);
+* the book's percent style in typed prose as in glued numbers: a no-break space between a number and its
+  percent sign ("95 %" never breaks across lines), outside code and maths.
 """
 
 import datetime as dt
@@ -32,6 +34,8 @@ APPENDIX = re.compile(r"chapters/\d\d_appendix_")
 UNNUMBERED = {"references"}
 HIDDEN_CELL_TAGS = {"tag_parameters", "tag_injected-parameters"}
 PDF_NAME = "book.pdf"
+NUMBER_SPACE_PERCENT = re.compile(r"(\d) %")
+NOT_PROSE = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw)
 SUBTITLE = "Re-telling and re-running Roaldsnes (2018)"
 ARTICLE = (
     "Roaldsnes, A. (2018). Mål og resultatstyring i NAV – kan det bidra til å få flere med nedsatt arbeidsevne "
@@ -167,6 +171,19 @@ def hide_parameter_cells(app, doctree) -> None:
             node.parent.remove(node)
 
 
+def percent_no_break(app, doctree, docname) -> None:
+    """'95 %' with a no-break space in every text node outside code and maths (glued numbers already have it)."""
+    for node in list(doctree.findall(nodes.Text)):
+        if NUMBER_SPACE_PERCENT.search(node) and not any(isinstance(a, NOT_PROSE) for a in _ancestors(node)):
+            node.parent.replace(node, nodes.Text(NUMBER_SPACE_PERCENT.sub("\\1\u00a0%", str(node))))
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def letter_appendices(app, env) -> list[str]:
     """HTML: appendix pages numbered A, B, ... (the numbers continue from the chapters otherwise)."""
     if app.builder.format != "html":
@@ -270,6 +287,7 @@ def setup(app):
     app.connect("env-get-updated", letter_appendices, priority=900)
     app.connect("doctree-resolved", latex_structure)
     app.connect("doctree-resolved", pdf_link)
+    app.connect("doctree-resolved", percent_no_break)
     app.connect("build-finished", copy_pdf)
     app.connect("html-page-context", drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,32 @@
+"""The book's Sphinx extension (book/_ext/book_quality.py) on hand-built document trees."""
+
+import importlib.util
+from pathlib import Path
+
+from docutils import nodes
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("book_quality", ROOT / "book" / "_ext" / "book_quality.py")
+book_quality = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(book_quality)
+
+
+def test_percent_gets_a_no_break_space_in_prose_but_not_in_code_or_maths():
+    section = nodes.section()
+    para = nodes.paragraph()
+    para += nodes.Text("intervals covered 95 % and 4 % of draws; 5 per cent stays")
+    code = nodes.literal()
+    code += nodes.Text("x = 5 %")
+    para += code
+    section += para
+    block = nodes.literal_block()
+    block += nodes.Text("print('50 %')")
+    section += block
+    section += nodes.math_block("", "10 %")
+
+    book_quality.percent_no_break(None, section, "chapter")
+
+    assert para.children[0].astext() == "intervals covered 95\u00a0% and 4\u00a0% of draws; 5 per cent stays"
+    assert code.astext() == "x = 5 %"
+    assert block.astext() == "print('50 %')"
+    assert section.children[-1].astext() == "10 %"
