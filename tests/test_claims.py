@@ -89,7 +89,16 @@ def test_integer_refuses_fractions():
 
 @pytest.mark.parametrize(
     "p, expected",
-    [(0.0256, "p = 0.026"), (0.0005, "p = 0.001"), (0.00049, "p < 0.001"), (0.0, "p < 0.001"), (1.0, "p = 1.000")],
+    [
+        (0.0256, "p = 0.026"),
+        (0.0005, "p = 0.001"),
+        (0.00049, "p < 0.001"),
+        (0.0, "p < 0.001"),
+        (1.0, "p = 1.000"),
+        (0.0096, "p = 0.0096"),
+        (0.0504, "p = 0.0504"),
+        (0.05, "p = 0.050"),
+    ],
 )
 def test_p_value(p, expected):
     assert r.p_value(p) == expected
@@ -98,6 +107,23 @@ def test_p_value(p, expected):
 def test_p_value_refuses_non_probabilities():
     with pytest.raises(ValueError, match="not a probability"):
         r.p_value(1.5)
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [(-0.026, f"{MINUS}0.026"), (-0.00002, f"{MINUS}0.000020"), (0.000147, "0.00015"), (0.0, "0.000")],
+)
+def test_coefficients_never_print_as_zero(x, expected):
+    from malstyring.tables import fmt_coef
+
+    assert fmt_coef(x) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"), [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")]
+)
+def test_join_words(items, expected):
+    assert r.join_words(items) == expected
 
 
 def test_compare():
@@ -122,7 +148,7 @@ def test_published_values_come_from_the_reference_table():
         (-0.03, 0.02, "M3", "=", f"agrees with the article's {MINUS}0.026* in sign and significance"),
         (-0.02, 0.2, "M2", "s", f"has the same sign as the article's {MINUS}0.038** but is not significant, unlike"),
         (-0.02, 0.01, "M1", "s", f"has the same sign as the article's {MINUS}0.011 but is significant, unlike"),
-        (0.009, 0.5, "M1", "x", f"has the opposite sign to the article's {MINUS}0.011"),
+        (0.009, 0.5, "M1", "x", f"has the opposite sign to the article's {MINUS}0.011 (neither is significant)"),
         (0.009, 0.001, "M3", "x", f"has the opposite sign to the article's {MINUS}0.026*"),
     ],
 )

@@ -147,6 +147,8 @@ def check_agreement(key: str, text: str, value: float, p: float, ref: str) -> No
         assert text.startswith("has the same sign") and here in text, f"{key}: {text!r} (p = {p})"
     else:
         assert text.startswith("has the opposite sign"), f"{key}: {text!r} but {value} vs {pub_value}"
+        neither = p >= SIGNIFICANCE_LEVEL and not pub_sig
+        assert ("neither is significant" in text) == neither, f"{key}: {text!r} (p = {p}, article {pub_sig})"
 
 
 def parse_count(text: str) -> int:
@@ -235,7 +237,9 @@ def test_checker_accepts_true_words():
     check_claim("k", "negative and significant at the 1\u00a0% level", -0.03, 0.004)
     check_claim("k", "positive but not significant at the 5\u00a0% level", 0.01, 0.3)
     check_agreement("k", f"agrees with the article's {MINUS}0.026* in sign and significance", -0.03, 0.02, "M3:index")
-    check_agreement("k", f"has the opposite sign to the article's {MINUS}0.011", 0.009, 0.5, "M1:index")
+    check_agreement(
+        "k", f"has the opposite sign to the article's {MINUS}0.011 (neither is significant)", 0.009, 0.5, "M1:index"
+    )
     check_count("k", "1 of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.01, 0.7])
     check_count("k", "none of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.06, 0.7])
 

@@ -39,10 +39,15 @@ def integer(n: int) -> str:
 
 
 def p_value(p: float) -> str:
-    """A p-value in prose: 'p = 0.012', or 'p < 0.001' when it would print as 0.000."""
+    """A p-value in prose: 'p = 0.012'; 'p < 0.001' when it would print as 0.000; four decimals when three
+    would print a significance level ('p = 0.0096', not 'p = 0.010' beside 'significant at the 1 % level')."""
     if not 0 <= p <= 1:
         raise ValueError(f"p_value: {p!r} is not a probability")
-    return "p < 0.001" if p < 0.0005 else f"p = {p:.3f}"
+    if p < 0.0005:
+        return "p < 0.001"
+    if round(p, 3) in (SIGNIFICANCE_LEVEL, STRONG_LEVEL) and p != round(p, 3):
+        return f"p = {p:.4f}"
+    return f"p = {p:.3f}"
 
 
 def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:
@@ -57,6 +62,14 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 month', '3 months', '0 months' (integers with thousands separators)."""
     word = singular if n == 1 else (plural or singular + "s")
     return f"{n:,} {word}"
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c' ('' for none)."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def k_of_n(k: int, n: int, singular: str, plural: str | None = None) -> str:
@@ -137,14 +150,15 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
     """How this build's estimate stands to the article's: 'agrees with the article's −0.026* in sign and
     significance', 'has the same sign as the article's −0.038** but is not significant, unlike the article's',
     'has the same sign as the article's −0.011 but is significant, unlike the article's', 'has the opposite sign
-    to the article's −0.023'."""
+    to the article's −0.023', with '(neither is significant)' when neither is."""
     value, st = published(model, variable)
     text = f"the article's {number(value)}{st}"
     code = agrees(estimate, p, model, variable)
     if code == AGREE:
         return f"agrees with {text} in sign and significance"
     if code == DISAGREE:
-        return f"has the opposite sign to {text}"
+        both_insignificant = not is_significant(p) and not st
+        return f"has the opposite sign to {text}" + (" (neither is significant)" if both_insignificant else "")
     here = "is significant" if is_significant(p) else "is not significant"
     return f"has the same sign as {text} but {here}, unlike the article's"
 

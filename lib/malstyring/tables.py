@@ -120,6 +120,16 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}".replace("-", MINUS)
 
 
+def fmt_coef(x: float, digits: int = 3) -> str:
+    """An estimate or standard error: ``digits`` decimals, or two significant digits when it would print as
+    0.000 (a coefficient on a count is small per unit), so no non-zero value shows as 0.000 or −0.000."""
+    if x is None or not np.isfinite(x):
+        return ""
+    if x != 0 and abs(x) < 0.5 * 10.0**-digits:
+        digits = 1 - int(np.floor(np.log10(abs(x))))
+    return fmt(x, digits)
+
+
 AGREE = "="
 SIGN_ONLY = "s"
 DISAGREE = "x"
@@ -186,7 +196,7 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         for i, v in enumerate(order):
             if v in sub.index and np.isfinite(sub.loc[v, "estimate"]):
                 r = sub.loc[v]
-                rep.append(f"{fmt(r['estimate'])}{r['stars']} ({fmt(r['se_cluster'])})")
+                rep.append(f"{fmt_coef(r['estimate'])}{r['stars']} ({fmt_coef(r['se_cluster'])})")
             else:
                 rep.append("")
             if v in sub.index and np.isfinite(sub.loc[v, "published"]):
