@@ -30,3 +30,21 @@ def test_percent_gets_a_no_break_space_in_prose_but_not_in_code_or_maths():
     assert code.astext() == "x = 5 %"
     assert block.astext() == "print('50 %')"
     assert section.children[-1].astext() == "10 %"
+
+
+def test_long_glued_texts_are_marked_as_sentences_short_ones_stay_numbers():
+    para = nodes.paragraph()
+    number = nodes.inline("", "−0.026*", classes=["pasted-text"])
+    verdict = nodes.inline("", "negative and significant at the 5 % level", classes=["pasted-text"])
+    sentence = nodes.inline(
+        "",
+        "In this build, 4 of the 42 Model 3 coefficients are more than 1.96 standard errors away.",
+        classes=["pasted-text"],
+    )
+    para += [number, verdict, sentence]
+
+    book_quality.mark_glued_sentences(None, para, "chapter")
+
+    assert "pasted-sentence" not in number["classes"]
+    assert "pasted-sentence" not in verdict["classes"]
+    assert "pasted-sentence" in sentence["classes"]

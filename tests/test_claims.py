@@ -101,7 +101,7 @@ def test_integer_refuses_fractions():
     ],
 )
 def test_p_value(p, expected):
-    assert r.p_value(p) == expected
+    assert r.p_value(p) == expected.replace(" ", "\u00a0")
 
 
 def test_p_value_refuses_non_probabilities():

@@ -14,7 +14,9 @@ Jupyter Book 1 writes Sphinx's ``conf.py`` itself, so what needs Python at build
 * papermill's parameter cells are not shown to readers (they would appear as "Show code cell source");
 * on the front page, a "Download PDF" link when the PDF has been built (copied next to the HTML);
 * the book's percent style in typed prose as in glued numbers: a no-break space between a number and its
-  percent sign ("95 %" never breaks across lines), outside code and maths.
+  percent sign ("95 %" never breaks across lines), outside code and maths;
+* glued numbers and short phrases stay bold (myst-nb's style), but a glued sentence is set in the normal weight
+  (class ``pasted-sentence``), so computed paragraphs remain readable.
 """
 
 import datetime as dt
@@ -35,6 +37,8 @@ UNNUMBERED = {"references"}
 HIDDEN_CELL_TAGS = {"tag_parameters", "tag_injected-parameters"}
 PDF_NAME = "book.pdf"
 NUMBER_SPACE_PERCENT = re.compile(r"(\d) %")
+SENTENCE_WORDS = 12
+"""A glued text of more words than this is a sentence, not a number or phrase."""
 NOT_PROSE = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw)
 SUBTITLE = "Re-telling and re-running Roaldsnes (2018)"
 ARTICLE = (
@@ -178,6 +182,13 @@ def percent_no_break(app, doctree, docname) -> None:
             node.parent.replace(node, nodes.Text(NUMBER_SPACE_PERCENT.sub("\\1\u00a0%", str(node))))
 
 
+def mark_glued_sentences(app, doctree, docname) -> None:
+    """Add the class ``pasted-sentence`` to glued texts longer than SENTENCE_WORDS words."""
+    for node in doctree.findall(nodes.inline):
+        if "pasted-text" in node.get("classes", []) and len(node.astext().split()) > SENTENCE_WORDS:
+            node["classes"].append("pasted-sentence")
+
+
 def _ancestors(node):
     while node.parent is not None:
         node = node.parent
@@ -288,6 +299,7 @@ def setup(app):
     app.connect("doctree-resolved", latex_structure)
     app.connect("doctree-resolved", pdf_link)
     app.connect("doctree-resolved", percent_no_break)
+    app.connect("doctree-resolved", mark_glued_sentences)
     app.connect("build-finished", copy_pdf)
     app.connect("html-page-context", drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -39,15 +39,15 @@ def integer(n: int) -> str:
 
 
 def p_value(p: float) -> str:
-    """A p-value in prose: 'p = 0.012'; 'p < 0.001' when it would print as 0.000; four decimals when three
+    """A p-value in prose, with no-break spaces: 'p = 0.012'; 'p < 0.001' when it would print as 0.000; four decimals when three
     would print a significance level ('p = 0.0096', not 'p = 0.010' beside 'significant at the 1 % level')."""
     if not 0 <= p <= 1:
         raise ValueError(f"p_value: {p!r} is not a probability")
     if p < 0.0005:
-        return "p < 0.001"
+        return "p\u00a0<\u00a00.001"
     if round(p, 3) in (SIGNIFICANCE_LEVEL, STRONG_LEVEL) and p != round(p, 3):
-        return f"p = {p:.4f}"
-    return f"p = {p:.3f}"
+        return f"p\u00a0=\u00a0{p:.4f}"
+    return f"p\u00a0=\u00a0{p:.3f}"
 
 
 def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:
