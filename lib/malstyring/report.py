@@ -39,8 +39,9 @@ def integer(n: int) -> str:
 
 
 def p_value(p: float) -> str:
-    """A p-value in prose, with no-break spaces: 'p = 0.012'; 'p < 0.001' when it would print as 0.000; four decimals when three
-    would print a significance level ('p = 0.0096', not 'p = 0.010' beside 'significant at the 1 % level')."""
+    """A p-value in prose, with no-break spaces: 'p = 0.012'; 'p < 0.001' when it would print as 0.000; four
+    decimals when three would print a significance level ('p = 0.0096', not 'p = 0.010' beside 'significant at
+    the 1 % level')."""
     if not 0 <= p <= 1:
         raise ValueError(f"p_value: {p!r} is not a probability")
     if p < 0.0005:
