@@ -1,5 +1,7 @@
 """The book's one figure style: grey-scale friendly, seaborn/matplotlib."""
 
+import os
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,8 +28,11 @@ def use_book_style() -> None:
 
     Figures are sized for the text column (:data:`TEXT_WIDTH`), labelled at >= 9 pt and handed to the book as
     vectors: SVG for the HTML (sharp on any screen) and PDF for the LaTeX build (MyST-NB picks the format per
-    builder)."""
+    builder). Figure files carry no build date (``SOURCE_DATE_EPOCH``, unless already set) and fixed SVG ids,
+    so the same inputs give the same figure bytes."""
     sns.set_theme(context="paper", style="whitegrid", palette=list(GREYS))
+    # reproducible figure bytes: no build date in the PDF/SVG metadata (the SVG ids are fixed below)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     mpl.rcParams.update(
         {
             "figure.figsize": (TEXT_WIDTH, 3.6),
