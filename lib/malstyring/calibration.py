@@ -31,8 +31,7 @@ from .models import MixedFit
 from .operationalise import goal_attainment_index
 from .panel import year_of
 from .paths import REFERENCE_DIR
-from .report import integer, percent
-from .tables import MINUS
+from .tables import MINUS, integer, percent
 from .validate import RawData
 
 TARGETS_FILE = REFERENCE_DIR / "calibration_targets.csv"

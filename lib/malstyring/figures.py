@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .report import number, percent
+from .tables import fmt, percent
 
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
@@ -386,7 +386,7 @@ def plot_power(effects: np.ndarray, power: np.ndarray, published: float, mde: fl
     for sign in (-1, 1):
         ax.axvline(sign * mde, color=GREYS[1], linestyle=":", linewidth=1)
     ax.annotate(
-        f"{percent(0.8)} power at ±{number(mde)}",
+        f"{percent(0.8)} power at ±{fmt(mde)}",
         xy=(mde, 0.8),
         xytext=(6, -16),
         textcoords="offset points",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .panel import month_number, year_of
 from .reference import included_indicators, indicator_catalogue
-from .report import percent
+from .tables import percent
 from .validate import RawData
 
 ATTAINMENT_CODINGS = ("strict", "partial")

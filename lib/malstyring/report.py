@@ -12,7 +12,7 @@ import pandas as pd
 
 from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
 from .reference import published_results
-from .tables import AGREE, DISAGREE, MINUS, agreement, fmt
+from .tables import AGREE, DISAGREE, MINUS, agreement, fmt, integer, percent  # noqa: F401 (re-exported)
 
 STRONG_LEVEL = 0.01
 """The article's second level (** p < 0.01)."""
@@ -24,18 +24,6 @@ STRONG_LEVEL = 0.01
 def number(x: float, digits: int = 3) -> str:
     """A coefficient in prose: fixed decimals and a true minus sign ('−0.026')."""
     return fmt(x, digits)
-
-
-def percent(share: float, digits: int = 0) -> str:
-    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus)."""
-    return f"{share * 100:.{digits}f}\u00a0%".replace("-", MINUS)
-
-
-def integer(n: int) -> str:
-    """A count or other whole number: '12,345' (thousands separators, true minus)."""
-    if float(n) != int(n):
-        raise ValueError(f"integer: {n!r} is not a whole number")
-    return f"{int(n):,}".replace("-", MINUS)
 
 
 def p_value(p: float) -> str:

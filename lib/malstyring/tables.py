@@ -120,6 +120,18 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}".replace("-", MINUS)
 
 
+def percent(share: float, digits: int = 0) -> str:
+    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus)."""
+    return f"{share * 100:.{digits}f}\u00a0%".replace("-", MINUS)
+
+
+def integer(n: int) -> str:
+    """A count or other whole number: '12,345' (thousands separators, true minus)."""
+    if float(n) != int(n):
+        raise ValueError(f"integer: {n!r} is not a whole number")
+    return f"{int(n):,}".replace("-", MINUS)
+
+
 def fmt_coef(x: float, digits: int = 3) -> str:
     """An estimate or standard error: ``digits`` decimals, or two significant digits when it would print as
     0.000 (a coefficient on a count is small per unit), so no non-zero value shows as 0.000 or −0.000."""
