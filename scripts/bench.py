@@ -6,10 +6,14 @@ data pipeline, a 10x panel, the specification curve, the Monte Carlo and the cha
 Fits Models 1–6 on the default synthetic frame with each engine (the book's engine: median of 5 runs, with the
 CR1 clustered SEs; MixedLM: L-BFGS, one run; lme4: `lmer(REML = FALSE)` with its default optimizer, timed inside
 R, when `Rscript` with lme4 is installed) and writes build/bench.json with ``fit_seconds: {engine: {M1: ...},
-statsmodels: {...}, lme4: {...}}`` and the ratios to the engine. Then times a 10x panel (4,370 offices) in a
-child process (generation, validation + frame, Model 3, peak memory). Targets on the 2-core machine: Model 3
-<= 50 ms, all six <= 0.3 s; 10x panel: validate + frame <= 15 s, Model 3 <= 1 s, peak memory <= 2 GB;
-1,000 Monte Carlo replications <= 120 s.
+statsmodels: {...}, lme4: {...}}`` and the ratios to the engine. CR2 with Satterthwaite degrees of freedom is
+timed on a fresh fit of each model (``cr2_seconds: {M1: ...}``, median of 5, the county bases included), beside
+clubSandwich's ``coef_test(vcov = "CR2", test = "Satterthwaite")`` on the same frame and model
+(``clubsandwich_cr2_seconds``, as measured inside R when the stored reference in tests/reference/r_results was
+computed). Then times a 10x panel (4,370 offices) in a child process (generation, validation + frame, Model 3,
+peak memory) and the Monte Carlo (``--mc-reps`` re-draws, CR1 and CR2 on each, with the coverage of every rule).
+Targets on the 2-core machine: Model 3 <= 50 ms, all six <= 0.3 s; CR2 with df for Model 3 <= 0.5 s; 10x panel:
+validate + frame <= 15 s, Model 3 <= 1 s, peak memory <= 2 GB.
 """
 
 import argparse
@@ -78,16 +82,53 @@ def lme4_seconds(frame: pd.DataFrame, models: list[str]) -> dict[str, float] | N
     return {m: float(v) for m, v in zip(rows["model"], rows["value"], strict=True)}
 
 
+def cr2_seconds(frame: pd.DataFrame, models, repeat: int = 5) -> dict[str, float]:
+    """Median seconds of CR2 standard errors with Satterthwaite df on a fresh fit of each model (fit not timed)."""
+    from malstyring.models import fit_model
+
+    out = {}
+    for model in models:
+        times = []
+        for _ in range(repeat):
+            fit = fit_model(frame, model)
+            start = time.perf_counter()
+            fit.coef_test("CR2", "satterthwaite")
+            times.append(time.perf_counter() - start)
+        out[model] = statistics.median(times)
+    return out
+
+
+def clubsandwich_cr2_seconds(seed: int) -> dict | None:
+    """clubSandwich's CR2 + Satterthwaite seconds per model on the default synthetic frame of ``seed``, from the
+    stored R reference (tests/reference/r_results/seed<N>-<key>.csv), with the R versions that produced it; None
+    unless exactly one stored file for the seed holds them."""
+    files = [
+        f
+        for f in sorted((ROOT / "tests" / "reference" / "r_results").glob(f"seed{seed}-*.csv"))
+        if "seconds_cr2" in f.read_text()
+    ]
+    if len(files) != 1:
+        return None
+    r = pd.read_csv(files[0], comment="#", keep_default_na=False)
+    rows = r[r["quantity"] == "seconds_cr2"]
+    return {
+        "seconds": {m: float(v) for m, v in zip(rows["model"], rows["value"], strict=True)},
+        "source": str(files[0].relative_to(ROOT)),
+        "r_versions": files[0].read_text().splitlines()[0].lstrip("# "),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-chapters", action="store_true", help="do not time the execution of every chapter")
     parser.add_argument("--mc-reps", type=int, default=1000, help="Monte Carlo replications to time (default 1000)")
     args = parser.parse_args()
 
+    from malstyring.inference import RULES
     from malstyring.mixedlm import fit_statsmodels
     from malstyring.models import MODELS, fit_model, model_terms
     from malstyring.operationalise import build_frame
-    from malstyring.robustness import all_specs, monte_carlo, specification_curve
+    from malstyring.robustness import all_specs, coverage_by_rule, monte_carlo_draws, specification_curve
     from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
     from malstyring.validate import load_raw
 
@@ -123,13 +164,39 @@ def main() -> int:
         if engine != "engine"
     }
 
+    print("CR2 with Satterthwaite degrees of freedom ...", flush=True)
+    report["cr2_seconds"] = cr2_seconds(frame, MODELS)
+    club = clubsandwich_cr2_seconds(DEFAULT_SEED)
+    if club is not None:
+        report["clubsandwich_cr2_seconds"] = club["seconds"]
+        report["clubsandwich_cr2_source"] = {"file": club["source"], "r_versions": club["r_versions"]}
+    print(
+        "  "
+        + ", ".join(
+            f"{m}: engine {report['cr2_seconds'][m]:.3f} s"
+            + (f", clubSandwich {club['seconds'][m]:.0f} s" if club and m in club["seconds"] else "")
+            for m in MODELS
+        )
+    )
+
     print("specification curve and Monte Carlo ...", flush=True)
     curve = specification_curve(raw, all_specs(), seed=DEFAULT_SEED, n_jobs=2, progress=False)
     report["specification_curve_24_specs_s"] = curve.attrs["seconds"]
     report["monte_carlo_reps"] = args.mc_reps
-    report["monte_carlo_s"] = timed(
-        lambda: monte_carlo(frame, args.mc_reps, PUBLISHED_INDEX_EFFECT, seed=DEFAULT_SEED, n_jobs=2)
-    )
+    draws = monte_carlo_draws(frame, args.mc_reps, PUBLISHED_INDEX_EFFECT, seed=DEFAULT_SEED, n_jobs=2)
+    report["monte_carlo_s"] = draws.seconds
+    cover = coverage_by_rule(draws)
+    report["monte_carlo_coverage"] = {
+        name: {
+            "median_coverage": float(part["coverage"].median()),
+            "undercovered": int(part["undercovered"].sum()),
+            "terms": len(part),
+            "index_coverage": float(part.set_index("term").loc["index", "coverage"]),
+            "index_rejection_rate": float(part.set_index("term").loc["index", "rejection_rate"]),
+        }
+        for name, part in cover.groupby("rule")
+        if name in RULES
+    }
 
     print("10x panel in a child process ...", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from malstyring.codebook import TABLES, columns
 
@@ -25,13 +26,30 @@ def test_fit_writes_parameters_then_fit_statistics(synthetic_dir, tmp_path):
     run = _run("fit", synthetic_dir, "--model", "M1", "-o", out)
     assert run.returncode == 0, run.stderr
     table = pd.read_csv(out)
-    assert list(table.columns[:7]) == ["model", "kind", "parameter", "estimate", "se_model", "se_cluster", "p_cluster"]
+    head = ["model", "kind", "parameter", "estimate", "se_model", "se_cluster", "df_cluster", "p_cluster"]
+    assert list(table.columns[:8]) == head
     params = table[table["kind"] == "parameter"]
+    # the default is the book's rule, CR2 with Satterthwaite degrees of freedom (a few below G - 1 = 18)
+    assert params["df_cluster"].between(5, 18).all()
+    assert "CR2 with satterthwaite degrees of freedom" in run.stderr
     assert params["parameter"].tolist() == ["Intercept", "index"]
     stats = table[table["kind"] == "fit_statistic"].set_index("parameter")["estimate"]
     assert stats["k"] == 5 and stats["n_obs"] == 19665
     assert stats["aic"] == -2 * stats["loglik"] + 10  # written at full precision
     assert table.index[table["kind"] == "fit_statistic"].min() > params.index.max()
+
+
+def test_fit_takes_the_articles_rule_when_asked(synthetic_dir, tmp_path, default_fits):
+    out = tmp_path / "m1.csv"
+    run = _run("fit", synthetic_dir, "--model", "M1", "-o", out, "--vcov", "CR1")
+    assert run.returncode == 0, run.stderr
+    params = pd.read_csv(out).query("kind == 'parameter'").set_index("parameter")
+    assert (params["df_cluster"] == float("inf")).all()  # CR1's default: the article's normal reading
+    assert params.loc["index", "p_cluster"] == pytest.approx(default_fits["M1"].p_values("CR1")["index"], rel=1e-12)
+    run = _run("fit", synthetic_dir, "--model", "M1", "-o", out, "--vcov", "CR1", "--df", "G-1")
+    assert (pd.read_csv(out).query("kind == 'parameter'")["df_cluster"] == 18).all()
+    run = _run("fit", synthetic_dir, "--model", "M1", "-o", out, "--df", "kenward-roger")
+    assert run.returncode == 2 and "invalid choice: 'kenward-roger'" in run.stderr
 
 
 def test_frame_is_lossless_and_both_engines_fit_it(synthetic_dir, tmp_path, frame_and_flow, default_fits):

@@ -14,7 +14,9 @@ A chapter declares its claims through :mod:`malstyring.report`:
 * ``glue_agreement(key, ...)`` adds ``key_ref`` ('M3:index'): the phrase must match the agreement between the
   glued estimate and the article's printed value (recomputed here from ``published_results.csv``);
 * ``glue_count_claim(key, ...)`` adds ``key_ps``: the count in the phrase must be the number of p-values below
-  the level.
+  the level;
+* a claim made under a clustered inference rule adds ``key_rule`` (a name in ``malstyring.inference.RULES``): the
+  phrase must carry that rule's tag, and a comparison with the article's stars must use the article's own rule.
 
 Each chapter must also glue the claims listed in :data:`REQUIRED`, so the test cannot pass on a chapter that
 stopped making them.
@@ -29,6 +31,7 @@ import jupytext
 import papermill as pm
 import pytest
 
+from malstyring.inference import ARTICLE_RULE, RULES
 from malstyring.models import SIGNIFICANCE_LEVEL
 from malstyring.reference import published_results
 from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
@@ -54,6 +57,8 @@ REQUIRED = {
         "m3_journal_phrase",
         "m3_unemp_phrase",
         "m6_att_sig",
+        "m13_kept",
+        "m46_kept",
     ],
     "08_robustness": [
         "main_claim",
@@ -67,6 +72,8 @@ REQUIRED = {
         "checks_sig",
         "lead_sig",
         "dl_sum_claim",
+        "terms_sig_article",
+        "terms_sig_book",
     ],
 }
 INDEX_EFFECTS = {"positive": 0.05, "zero": 0.0, "default": PUBLISHED_INDEX_EFFECT}
@@ -170,6 +177,14 @@ def check_count(key: str, text: str, ps: list[float]) -> None:
     assert verb in text, f"{key}: grammar of {text!r} (k = {k})"
 
 
+def check_rule(key: str, text: str, rule_name: str, agreement: bool) -> None:
+    assert rule_name in RULES, f"{key}: unknown inference rule {rule_name!r}"
+    if agreement:
+        assert rule_name == ARTICLE_RULE.name, f"{key}: a comparison with the article's stars must use its rule"
+    else:
+        assert RULES[rule_name].short in text, f"{key}: {text!r} does not name its rule ({RULES[rule_name].short})"
+
+
 def claims(records: dict):
     for key, text in records.items():
         if f"{key}_ref" in records:
@@ -201,6 +216,8 @@ def test_claims_state_the_sign_and_significance_of_their_numbers(executed, chapt
             check_agreement(key, text, rec[f"{key}_value"], rec[f"{key}_p"], rec[f"{key}_ref"])
         else:
             check_count(key, text, rec[f"{key}_ps"])
+        if f"{key}_rule" in rec:
+            check_rule(key, text, rec[f"{key}_rule"], agreement=kind == "agreement")
     assert n > 0
 
 
@@ -243,6 +260,10 @@ def test_checker_accepts_true_words():
     )
     check_count("k", "1 of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.01, 0.7])
     check_count("k", "none of the 3 dummies is significant at the 5\u00a0% level", [0.2, 0.06, 0.7])
+    check_rule(
+        "k", "negative but not significant at the 5\u00a0% level (CR2, Satterthwaite df)", "cr2-satterthwaite", False
+    )
+    check_rule("k", f"agrees with the article's {MINUS}0.026* in sign and significance", "cr1-normal", True)
 
 
 @pytest.mark.parametrize(
@@ -258,6 +279,8 @@ def test_checker_accepts_true_words():
         lambda: check_agreement("k", "agrees with the article in sign and significance", -0.03, 0.02, "M3:index"),
         lambda: check_count("k", "2 of the 3 dummies are significant", [0.2, 0.01, 0.7]),
         lambda: check_count("k", "2 of the 3 dummies is significant", [0.02, 0.01, 0.7]),
+        lambda: check_rule("k", "negative but not significant at the 5\u00a0% level", "cr2-satterthwaite", False),
+        lambda: check_rule("k", "agrees with the article's −0.026*", "cr2-satterthwaite", True),
     ],
 )
 def test_checker_rejects_false_words(bad):

@@ -57,6 +57,7 @@ def _frame(args) -> int:
 
 
 def _fit(args) -> int:
+    from .inference import DEFAULT_DF
     from .models import MODELS, fit_model, model_terms
     from .operationalise import build_frame
     from .validate import load_raw
@@ -70,18 +71,23 @@ def _fit(args) -> int:
             return fit_statsmodels(frame, model_terms(model), model=model)
     else:
         fit_one = partial(fit_model, frame)
+    df = args.df or DEFAULT_DF[args.vcov]
     parts = []
     for model in models:
         print(f"fitting {model} on {len(frame):,} rows ({args.engine}) ...", file=sys.stderr, flush=True)
         fit = fit_one(model)
-        tab = fit.table(vcov=args.vcov).reset_index()
+        tab = fit.table(vcov=args.vcov, df=df).reset_index()
         tab.insert(0, "model", model)
         tab.insert(1, "kind", "parameter")
         stats = fit.fit_statistics().rename("estimate").rename_axis("parameter").reset_index()
         stats.insert(0, "model", model)
         stats.insert(1, "kind", "fit_statistic")
         parts += [tab, stats]
-        print(f"  {model}: {fit.seconds:.2f} s, loglik {fit.loglik:.3f}; {fit.convergence.note()}", file=sys.stderr)
+        print(
+            f"  {model}: {fit.seconds:.2f} s, loglik {fit.loglik:.3f}; {fit.convergence.note()}; "
+            f"p-values: {args.vcov} with {df} degrees of freedom",
+            file=sys.stderr,
+        )
     out = pd.concat(parts, ignore_index=True)
     out.to_csv(args.output, index=False, lineterminator="\n")
     print(f"wrote {args.output}")
@@ -111,6 +117,7 @@ def _add_frame_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .inference import BOOK_RULE, DEFAULT_DF, DF_RULES, VCOV_TYPES
     from .synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
 
     parser = argparse.ArgumentParser(prog="python -m malstyring", description=__doc__)
@@ -152,7 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the book's closed-form ML engine (default) or statsmodels MixedLM as an independent reference",
     )
     p.add_argument(
-        "--vcov", choices=["CR1", "CR1S", "CR0"], default="CR1", help="small-sample setting of the clustered SEs"
+        "--vcov",
+        choices=VCOV_TYPES,
+        default=BOOK_RULE.vcov,
+        help=f"county-clustered covariance, named as in clubSandwich (default {BOOK_RULE.vcov}, the book's rule)",
+    )
+    defaults = ", ".join(f"{v}: {d}" for v, d in DEFAULT_DF.items())
+    p.add_argument(
+        "--df",
+        choices=DF_RULES,
+        default=None,
+        help=f"reference distribution of the clustered t statistic (default by --vcov: {defaults}; normal is the "
+        "article's reading, G-1 a t with counties - 1 degrees of freedom)",
     )
     _add_frame_options(p)
     p.set_defaults(func=_fit)

@@ -377,6 +377,33 @@ def plot_specification_curve(curve: pd.DataFrame, choices: dict[str, list], trut
     return fig
 
 
+def plot_coverage_by_rule(cover: pd.DataFrame, labels: dict[str, str], n_rep: int, level: float = 0.95):
+    """Coverage of every coefficient's ``level`` intervals in a Monte Carlo, one row of dots per inference rule.
+
+    ``cover`` has columns rule, term and coverage (share 0–1), as :func:`malstyring.robustness.coverage_by_rule`
+    returns; ``labels`` maps the rule names, in display order, to their labels. The band is two Monte Carlo
+    standard errors of an exactly nominal interval around ``level``; dots below it are filled black."""
+    band = 2 * np.sqrt(level * (1 - level) / n_rep)
+    fig, ax = new_figure(TEXT_WIDTH, 1.1 + 0.55 * len(labels))
+    ax.axvspan(level - band, level + band, color=GREYS[3], alpha=0.6, linewidth=0, label="±2 Monte Carlo SEs")
+    ax.axvline(level, color=GREYS[1], linewidth=1)
+    jitter = np.random.default_rng(0).uniform(-0.18, 0.18, size=len(cover))  # fixed: the same picture every build
+    for i, (name, _) in enumerate(labels.items()):
+        rows = (cover["rule"] == name).to_numpy()
+        values = cover.loc[rows, "coverage"].to_numpy()
+        low = values < level - band
+        ax.scatter(values[~low], i + jitter[rows][~low], s=12, facecolor="white", edgecolor=GREYS[0], zorder=3)
+        ax.scatter(values[low], i + jitter[rows][low], s=12, color=GREYS[0], zorder=3)
+    ax.set_yticks(range(len(labels)), list(labels.values()))
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel(f"Share of {n_rep:,} re-draws whose {percent(level, 0)} interval holds the true coefficient")
+    percent_axis(ax, "x")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
 def plot_power(effects: np.ndarray, power: np.ndarray, published: float, mde: float):
     """Power of the design against the true index effect, with the published size and the 80 % MDE marked."""
     fig, ax = new_figure(TEXT_WIDTH, 3.3)

@@ -84,6 +84,7 @@ def fit_statsmodels(
         convergence=conv,
         engine="statsmodels MixedLM",
         seconds=time.perf_counter() - start,
+        design=design,
     )
     check_finite(fit)
     return fit

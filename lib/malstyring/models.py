@@ -17,8 +17,11 @@ MixedLM, which the book used first, stopped at a worse optimum on seed 4 without
 
 Inference. Model-based covariance ``A^-1`` with ``A = sum_g X_g' V_g^-1 X_g``; county-clustered sandwich
 ``A^-1 (sum_g s_g s_g') A^-1 * c`` with the score ``s_g = X_g' V_g^-1 r_g`` and the small-sample factor c named
-as in clubSandwich: CR0 (1), CR1 (G/(G-1), the default), CR1S (G(N-1)/((G-1)(N-p))). p-values are two-sided
-normal. The wild cluster bootstrap holds V fixed and works on the same per-county sums.
+as in clubSandwich: CR0 (1), CR1 (G/(G-1)), CR1S (G(N-1)/((G-1)(N-p))); and CR2 with Satterthwaite degrees of
+freedom (:mod:`malstyring.inference`). Every test and interval goes through one API on the fit
+(:meth:`MixedFit.coef_test`, :meth:`MixedFit.confint`, :meth:`MixedFit.lincom`, :meth:`MixedFit.tidy`), with the
+rule named by a covariance type and a degrees-of-freedom rule (``normal``, ``G-1``, ``satterthwaite``). The wild
+cluster bootstrap holds V fixed and works on the same per-county sums.
 
 The references (statsmodels MixedLM, R's lme4 with clubSandwich) live beside the tests; they are not in the
 book's path.
@@ -29,18 +32,26 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from .inference import (  # noqa: F401 (SIGNIFICANCE_LEVEL and stars are used through this module too)
+    ARTICLE_RULE,
+    SIGNIFICANCE_LEVEL,
+    VCOV_TYPES,
+    CountyBases,
+    InferenceRule,
+    critical_values,
+    estimating_matrices,
+    stars,
+    t_tests,
+)
 from .reference import variables
 
 LOG_2PI_1 = np.log(2 * np.pi) + 1
 OUTCOME = "to_work_share"
 """Share (0–1) of the exits of users with reduced work capacity that went to work."""
 MODELS = ("M1", "M2", "M3", "M4", "M5", "M6")
-VCOV_TYPES = ("CR1", "CR1S", "CR0")
-DEFAULT_VCOV = "CR1"
-SIGNIFICANCE_LEVEL = 0.05
-"""The book's level for 'significant' (the article marks * p < 0.05 and ** p < 0.01)."""
+DEFAULT_VCOV = ARTICLE_RULE.vcov
 RATIO_GRID = np.array([0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
 """Variance ratios (random-intercept variance / residual variance) tried before polishing."""
 RATIO_MAX = 1e4
@@ -83,13 +94,6 @@ def model_terms(model: str) -> list[str]:
         raise ValueError(f"unknown model {model!r}; allowed: {sorted(blocks)}")
     v = variables()
     return v.loc[v["block"].isin(blocks[model]), "variable"].tolist()
-
-
-def stars(p: float) -> str:
-    """The article's significance marks: ** p<0.01, * p<0.05."""
-    if not np.isfinite(p):
-        return ""
-    return "**" if p < 0.01 else "*" if p < SIGNIFICANCE_LEVEL else ""
 
 
 # --- sufficient statistics ------------------------------------------------------------------------------------
@@ -397,6 +401,8 @@ class MixedFit:
     engine: str = "closed-form ML"
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
+    design: "Design | None" = field(default=None, repr=False)  # the rows, for CR2 and Satterthwaite df
+    _cache: dict = field(default_factory=dict, repr=False)
 
     # -- inference --
     @property
@@ -405,24 +411,95 @@ class MixedFit:
         the model-based covariance)."""
         return np.linalg.inv(self.county_info.sum(axis=0))
 
+    @property
+    def ratios(self) -> tuple[float, float]:
+        """The fitted variance ratios (var_office / var_residual, var_county / var_residual)."""
+        return self.convergence.ratios
+
+    def _estimating_matrices(self, kind: str):
+        """CR2 (or CR0/CR1/CR1S) estimating matrices in the county subspaces, computed once per fit and type."""
+        if kind not in self._cache:
+            if self.design is None:
+                raise ValueError(f"model {self.model}: CR2 and Satterthwaite df need the fit's design (rows)")
+            bases = self.design.county_bases()
+            self._cache[kind] = estimating_matrices(bases, self.design.y, self.coef.to_numpy(), self.ratios, kind)
+        return self._cache[kind]
+
     def vcov(self, kind: str = DEFAULT_VCOV) -> pd.DataFrame:
-        """Covariance of the fixed effects: 'model' or a county-clustered sandwich ('CR1', 'CR1S', 'CR0')."""
+        """Covariance of the fixed effects: 'model' or a county-clustered sandwich (one of VCOV_TYPES)."""
         if kind == "model":
             return self.cov_model
         if kind not in VCOV_TYPES:
             raise ValueError(f"vcov must be 'model' or one of {VCOV_TYPES}, got {kind!r}")
-        g, n, p = self.n_groups, self.n_obs, len(self.coef)
-        factor = {"CR0": 1.0, "CR1": g / (g - 1), "CR1S": g * (n - 1) / ((g - 1) * (n - p))}[kind]
-        bread = self.bread
-        cov = bread @ (self.scores.T @ self.scores) @ bread * factor
+        if kind == "CR2":
+            cov = self._estimating_matrices("CR2").vcov()
+        else:
+            g, n, p = self.n_groups, self.n_obs, len(self.coef)
+            factor = {"CR0": 1.0, "CR1": g / (g - 1), "CR1S": g * (n - 1) / ((g - 1) * (n - p))}[kind]
+            bread = self.bread
+            cov = bread @ (self.scores.T @ self.scores) @ bread * factor
         return pd.DataFrame(cov, index=self.coef.index, columns=self.coef.index)
 
     def se(self, kind: str = DEFAULT_VCOV) -> pd.Series:
         return pd.Series(np.sqrt(np.diag(self.vcov(kind))), index=self.coef.index)
 
+    def degrees_of_freedom(self, vcov: str, df: str, contrasts: np.ndarray | None = None) -> np.ndarray:
+        """Degrees of freedom under rule ``df`` for each row of ``contrasts`` (default: each coefficient);
+        ``inf`` for a normal reference distribution."""
+        InferenceRule("custom", vcov, df, "")  # checks the pair
+        w = np.eye(len(self.coef)) if contrasts is None else np.atleast_2d(np.asarray(contrasts, dtype=float))
+        if df == "normal":
+            return np.full(len(w), np.inf)
+        if df == "G-1":
+            return np.full(len(w), float(self.n_groups - 1))
+        return self._estimating_matrices(vcov).satterthwaite_df(w)
+
+    def coef_test(self, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
+        """One row per coefficient: estimate, se, df, t and the two-sided p-value of coefficient = 0 under the
+        rule (``vcov``, ``df``); ``df`` is ``inf`` for a normal reference distribution."""
+        se = self.se(vcov)
+        dfs = self.degrees_of_freedom(vcov, df)
+        t, p = t_tests(self.coef.to_numpy(), se.to_numpy(), dfs)
+        out = pd.DataFrame({"estimate": self.coef, "se": se, "df": dfs, "t": t, "p": p}, index=self.coef.index)
+        out.index.name = "parameter"
+        out.attrs["rule"] = (vcov, df)
+        return out
+
+    def confint(self, level: float = 0.95, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
+        """Confidence intervals (columns ``low`` and ``high``) at ``level`` under the rule (``vcov``, ``df``)."""
+        test = self.coef_test(vcov, df)
+        half = critical_values(level, test["df"].to_numpy()) * test["se"].to_numpy()
+        return pd.DataFrame({"low": test["estimate"] - half, "high": test["estimate"] + half}, index=test.index)
+
+    def tidy(self, level: float = 0.95, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
+        """:meth:`coef_test` with the interval at ``level`` and the article's stars under the same rule."""
+        out = self.coef_test(vcov, df).join(self.confint(level, vcov, df))
+        out["stars"] = out["p"].map(stars)
+        return out
+
+    def lincom(
+        self, weights: dict | pd.Series, level: float = 0.95, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df
+    ) -> pd.Series:
+        """A linear combination sum_k w_k b_k of the coefficients (``weights`` by term; the others weigh 0):
+        estimate, se, df, t, p and the interval at ``level`` under the rule (``vcov``, ``df``)."""
+        weights = pd.Series(weights, dtype=float)
+        unknown = sorted(set(weights.index) - set(self.coef.index))
+        if unknown:
+            raise ValueError(f"model {self.model}: no such term(s) for lincom: {unknown}")
+        w = weights.reindex(self.coef.index, fill_value=0.0).to_numpy()
+        estimate = float(w @ self.coef.to_numpy())
+        se = float(np.sqrt(w @ self.vcov(vcov).to_numpy() @ w))
+        dfs = float(self.degrees_of_freedom(vcov, df, w[None, :])[0])
+        t, p = t_tests(estimate, se, dfs)
+        half = float(critical_values(level, dfs)) * se
+        return pd.Series(
+            {"estimate": estimate, "se": se, "df": dfs, "t": float(t), "p": float(p)}
+            | {"low": estimate - half, "high": estimate + half}
+        )
+
     def p_values(self, kind: str = DEFAULT_VCOV) -> pd.Series:
-        """Two-sided normal p-values."""
-        return pd.Series(2 * stats.norm.sf(np.abs(self.coef / self.se(kind))), index=self.coef.index)
+        """Two-sided normal p-values (the article's reading)."""
+        return self.coef_test(kind, "normal")["p"]
 
     @property
     def se_model(self) -> pd.Series:
@@ -430,7 +507,7 @@ class MixedFit:
 
     @property
     def se_cluster(self) -> pd.Series:
-        """County-clustered standard errors, CR1."""
+        """County-clustered standard errors, CR1 (the article's)."""
         return self.se(DEFAULT_VCOV)
 
     @property
@@ -461,14 +538,17 @@ class MixedFit:
         total = self.var_county + self.var_office + self.var_residual
         return {"office": self.var_office / total, "county": self.var_county / total}
 
-    def table(self, vcov: str = DEFAULT_VCOV) -> pd.DataFrame:
-        """One row per parameter: estimate, model-based SE, clustered SE, clustered p and stars."""
+    def table(self, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
+        """One row per parameter: estimate, model-based SE, clustered SE, its degrees of freedom (``inf``:
+        normal), clustered p and stars under the rule (``vcov``, ``df``)."""
+        test = self.coef_test(vcov, df)
         out = pd.DataFrame(
             {
                 "estimate": self.coef,
                 "se_model": self.se_model,
-                "se_cluster": self.se(vcov),
-                "p_cluster": self.p_values(vcov),
+                "se_cluster": test["se"],
+                "df_cluster": test["df"],
+                "p_cluster": test["p"],
             }
         )
         out["stars"] = out["p_cluster"].map(stars)
@@ -491,62 +571,83 @@ class MixedFit:
             }
         )
 
-    def predict(self, rows: pd.DataFrame, level: float = 0.95, vcov: str = DEFAULT_VCOV) -> pd.DataFrame:
-        """Linear predictions (fixed part) for ``rows`` (one column per term) with a clustered confidence band."""
+    def predict(
+        self, rows: pd.DataFrame, level: float = 0.95, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df
+    ) -> pd.DataFrame:
+        """Linear predictions (fixed part) for ``rows`` (one column per term) with a clustered confidence band
+        under the rule (``vcov``, ``df``)."""
         missing = [t for t in self.terms if t not in rows.columns]
         if missing:
             raise ValueError(f"model {self.model}: columns missing for prediction: {missing}")
         x = np.column_stack([np.ones(len(rows)), rows[self.terms].to_numpy(float)])
         pred = x @ self.coef.to_numpy()
         se = np.sqrt(np.einsum("ij,jk,ik->i", x, self.vcov(vcov).to_numpy(), x))
-        z = stats.norm.ppf(0.5 + level / 2)
-        return pd.DataFrame({"predicted": pred, "se": se, "lower": pred - z * se, "upper": pred + z * se})
+        half = critical_values(level, self.degrees_of_freedom(vcov, df, x)) * se
+        return pd.DataFrame({"predicted": pred, "se": se, "lower": pred - half, "upper": pred + half})
 
     def wild_bootstrap(
         self,
-        term: str,
+        terms: str | list[str] | None = None,
         n_boot: int = 9999,
         weights: str = "webb",
         seed: int | np.random.SeedSequence = 0,
         level: float = 0.95,
-    ) -> dict:
-        """Wild cluster bootstrap (county clusters) for one coefficient, holding the variance components fixed.
+    ) -> pd.DataFrame:
+        """Wild cluster bootstrap (county clusters) for each of ``terms`` (default: every coefficient), holding the
+        variance components fixed; every term uses the same ``n_boot`` weight draws.
 
         p-value: restricted bootstrap (WCR; residuals from the model with the coefficient set to 0), symmetric,
-        on the CR1 t statistic. Interval: unrestricted bootstrap-t (WCU). Returns estimate, se, t, p_boot,
-        ci_low, ci_high, n_boot, weights.
+        on the CR1 t statistic. Interval: unrestricted bootstrap-t (WCU). One row per term: estimate, se, t,
+        p_boot, ci_low, ci_high, n_boot, weights.
         """
-        j = list(self.coef.index).index(term)
+        names = list(self.coef.index)
+        terms = names if terms is None else [terms] if isinstance(terms, str) else list(terms)
+        unknown = [t for t in terms if t not in names]
+        if unknown:
+            raise ValueError(f"model {self.model}: no such term(s) for the wild bootstrap: {unknown}")
         w = bootstrap_weights(weights, self.n_groups, n_boot, seed)
-        se = float(self.se_cluster[term])
-        t_obs = float(self.coef[term]) / se
         info_total = self.county_info.sum(axis=0)
-        keep = [k for k in range(len(self.coef)) if k != j]
-        restricted = np.zeros(len(self.coef))
-        restricted[keep] = np.linalg.solve(info_total[np.ix_(keep, keep)], self.county_xvy.sum(axis=0)[keep])
-        t_null = self._bootstrap_t(j, restricted, w)
-        t_unres = self._bootstrap_t(j, self.coef.to_numpy(), w)
-        lo_q, hi_q = np.quantile(t_unres, [(1 - level) / 2, (1 + level) / 2])
-        return {
-            "estimate": float(self.coef[term]),
-            "se": se,
-            "t": t_obs,
-            "p_boot": float(np.mean(np.abs(t_null) >= abs(t_obs))),
-            "ci_low": float(self.coef[term] - hi_q * se),
-            "ci_high": float(self.coef[term] - lo_q * se),
-            "n_boot": n_boot,
-            "weights": weights,
-        }
+        xvy_total = self.county_xvy.sum(axis=0)
+        se_all = self.se_cluster
+        columns = [names.index(t) for t in terms]
+        t_unres = self._bootstrap_t(self.coef.to_numpy(), w, columns)  # (terms, B), from one set of replicates
+        rows = {}
+        for i, term in enumerate(terms):
+            j = columns[i]
+            keep = [k for k in range(len(names)) if k != j]
+            restricted = np.zeros(len(names))
+            restricted[keep] = np.linalg.solve(info_total[np.ix_(keep, keep)], xvy_total[keep])
+            t_null = self._bootstrap_t(restricted, w, [j])[0]
+            se = float(se_all[term])
+            t_obs = float(self.coef[term]) / se
+            lo_q, hi_q = np.quantile(t_unres[i], [(1 - level) / 2, (1 + level) / 2])
+            rows[term] = {
+                "estimate": float(self.coef[term]),
+                "se": se,
+                "t": t_obs,
+                "p_boot": float(np.mean(np.abs(t_null) >= abs(t_obs))),
+                "ci_low": float(self.coef[term] - hi_q * se),
+                "ci_high": float(self.coef[term] - lo_q * se),
+                "n_boot": n_boot,
+                "weights": weights,
+            }
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index.name = "parameter"
+        return out
 
-    def _bootstrap_t(self, j: int, base: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """CR1 t statistics of (b*_j - base_j) in the replicates y* = X base + w_g e_g, e = y - X base."""
+    def _bootstrap_t(self, base: np.ndarray, weights: np.ndarray, rows: list[int]) -> np.ndarray:
+        """CR1 t statistics of (b*_k - base_k), k in ``rows``, in the replicates y* = X base + w_g e_g with
+        e = y - X base; shape (len(rows), B)."""
         a_inv = self.bread
         u = self.county_xvy - self.county_info @ base  # (G, p) scores at base
         delta = a_inv @ (u.T @ weights)  # (p, B): b* - base
-        h = a_inv[j]
-        contrib = (u @ h)[:, None] * weights - (self.county_info @ h) @ delta  # (G, B)
         g = weights.shape[0]
-        return delta[j] / np.sqrt((contrib**2).sum(axis=0) * g / (g - 1))
+        out = np.empty((len(rows), weights.shape[1]))
+        for i, k in enumerate(rows):
+            h = a_inv[k]
+            contrib = (u @ h)[:, None] * weights - (self.county_info @ h) @ delta  # (G, B)
+            out[i] = delta[k] / np.sqrt((contrib**2).sum(axis=0) * g / (g - 1))
+        return out
 
 
 WEIGHTS = ("webb", "rademacher")
@@ -578,6 +679,13 @@ class Design:
     county: np.ndarray
     office: np.ndarray
     order: np.ndarray
+    bases: CountyBases | None = field(default=None, repr=False, compare=False)
+
+    def county_bases(self) -> CountyBases:
+        """The per-county subspaces CR2 works in (computed once; shared by designs made with ``replace``)."""
+        if self.bases is None:
+            self.bases = CountyBases.from_arrays(self.x, self.county, self.office)
+        return self.bases
 
     @classmethod
     def from_frame(
@@ -657,6 +765,7 @@ def _assemble(design: Design, s: Sums, theta: np.ndarray, conv: Convergence, sta
         n_offices=len(s.n_office),
         convergence=conv,
         seconds=time.perf_counter() - start,
+        design=design,
     )
     check_finite(fit)
     return fit
@@ -681,6 +790,29 @@ def fit_design(design: Design, sums: Sums | None = None) -> MixedFit:
         raise EstimationError(f"model {design.model}: the fixed-effect design is singular ({err})") from err
     if not conv.ok:
         raise EstimationError(f"model {design.model}: the optimiser failed: {conv.note()}")
+    return _assemble(design, s, theta, conv, start)
+
+
+def fit_at_ratios(design: Design, ratios: tuple[float, float]) -> MixedFit:
+    """The model at given variance ratios (var_office / var_residual, var_county / var_residual) instead of at
+    the ML optimum; b and the residual variance are profiled as usual. For comparing inference with another
+    implementation at that implementation's own variance parameters."""
+    start = time.perf_counter()
+    s = design.sums()
+    theta = np.asarray(ratios, dtype=float)
+    if theta.shape != (2,) or np.any(theta < 0) or not np.all(np.isfinite(theta)):
+        raise ValueError(f"ratios must be two finite numbers >= 0, got {ratios!r}")
+    grad = _projected_gradient(theta, _profile(s, *theta).gradient)
+    conv = Convergence(
+        optimiser="ratios given",
+        success=True,
+        message="not optimised",
+        ratios=(float(theta[0]), float(theta[1])),
+        gradient=(float(grad[0]), float(grad[1])),
+        boundary=tuple(name for name, t in zip(("office", "county"), theta, strict=True) if t <= BOUNDARY_RATIO),
+        second_optimum=None,
+        evaluations=1,
+    )
     return _assemble(design, s, theta, conv, start)
 
 

@@ -10,6 +10,7 @@ the numbers in the executed notebook (``tests/test_words.py``).
 import numpy as np
 import pandas as pd
 
+from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule  # noqa: F401 (RULES for the chapters)
 from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
 from .reference import published_results
 from .tables import AGREE, DISAGREE, MINUS, agreement, fmt, integer, percent  # noqa: F401 (re-exported)
@@ -89,15 +90,23 @@ def is_significant(p: float, level: float = SIGNIFICANCE_LEVEL) -> bool:
     return bool(p < level)
 
 
-def describe(estimate: float, p: float, level: float = SIGNIFICANCE_LEVEL) -> str:
+def rule_tag(rule: InferenceRule | None) -> str:
+    """' (CR2, Satterthwaite df)': the inference rule a significance claim was made under ('' for none)."""
+    return f" ({rule.short})" if rule is not None else ""
+
+
+def describe(estimate: float, p: float, level: float = SIGNIFICANCE_LEVEL, rule: InferenceRule | None = None) -> str:
     """'negative and significant at the 1 % level', 'positive and significant at the 5 % level',
-    'negative but not significant at the 5 % level'."""
+    'negative but not significant at the 5 % level'; with ``rule``, its tag follows: '... level (CR2,
+    Satterthwaite df)'."""
     sign = sign_word(estimate)
     if p < min(STRONG_LEVEL, level):
-        return f"{sign} and significant at the {level_text(STRONG_LEVEL)} level"
-    if is_significant(p, level):
-        return f"{sign} and significant at the {level_text(level)} level"
-    return f"{sign} but not significant at the {level_text(level)} level"
+        text = f"{sign} and significant at the {level_text(STRONG_LEVEL)} level"
+    elif is_significant(p, level):
+        text = f"{sign} and significant at the {level_text(level)} level"
+    else:
+        text = f"{sign} but not significant at the {level_text(level)} level"
+    return text + rule_tag(rule)
 
 
 def compare(a: float, b: float, digits: int = 3) -> str:
@@ -155,15 +164,10 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
 # --- fits ----------------------------------------------------------------------------------------------------------
 
 
-def estimate_text(fit: MixedFit, term: str, digits: int = 3) -> str:
-    """'−0.028* (SE 0.011)': coefficient with the article's stars and the clustered standard error."""
-    row = fit.table().loc[term]
-    return f"{number(row['estimate'], digits)}{row['stars']} (SE {number(row['se_cluster'], digits)})"
-
-
-def significance_phrase(fit: MixedFit, term: str) -> str:
-    """'negative and significant at the 5 % level', 'positive but not significant at the 5 % level', ..."""
-    return describe(fit.coef[term], fit.p_cluster[term])
+def estimate_text(fit: MixedFit, term: str, digits: int = 3, rule: InferenceRule = BOOK_RULE) -> str:
+    """'−0.028* (SE 0.011)': coefficient with the article's stars and the standard error, both under ``rule``."""
+    row = fit.tidy(vcov=rule.vcov, df=rule.df).loc[term]
+    return f"{number(row['estimate'], digits)}{row['stars']} (SE {number(row['se'], digits)})"
 
 
 RECORD_DIGITS = 6
@@ -175,53 +179,78 @@ def _record(x: float) -> float:
     return float(f"{float(x):.{RECORD_DIGITS}g}")
 
 
-def glue_claim(key: str, estimate: float, p: float, text: str | None = None) -> str:
+def glue_claim(key: str, estimate: float, p: float, text: str | None = None, rule: InferenceRule | None = None) -> str:
     """Glue a phrase about one estimate under ``key``, and the estimate and p-value it describes under
     ``key + '_value'`` and ``key + '_p'`` (so the words can be checked against the numbers). ``text`` defaults to
-    :func:`describe`; it must state the sign and the significance. Returns the phrase."""
+    :func:`describe`; it must state the sign and the significance. ``rule``, when the p-value comes from a
+    clustered test, is glued under ``key + '_rule'`` and its tag must appear in the phrase. Returns the phrase."""
     from myst_nb import glue
 
-    text = describe(estimate, p) if text is None else text
+    text = describe(estimate, p, rule=rule) if text is None else text
+    if rule is not None and rule.short not in text:
+        raise ValueError(f"claim {key!r} does not name its inference rule ({rule.short}): {text!r}")
     glue(key, text, display=False)
     glue(f"{key}_value", _record(estimate), display=False)
     glue(f"{key}_p", _record(p), display=False)
+    if rule is not None:
+        glue(f"{key}_rule", rule.name, display=False)
     return text
 
 
-def glue_fit_claim(key: str, fit: MixedFit, term: str) -> str:
-    """:func:`glue_claim` for one coefficient of a fit (clustered p-value)."""
-    return glue_claim(key, float(fit.coef[term]), float(fit.p_cluster[term]))
+def glue_fit_claim(key: str, fit: MixedFit, term: str, rule: InferenceRule = BOOK_RULE) -> str:
+    """:func:`glue_claim` for one coefficient of a fit, tested under ``rule``."""
+    p = float(fit.coef_test(rule.vcov, rule.df).loc[term, "p"])
+    return glue_claim(key, float(fit.coef[term]), p, rule=rule)
 
 
-def glue_agreement(key: str, estimate: float, p: float, model: str, variable: str) -> str:
-    """Glue :func:`agreement_phrase` under ``key``, with the estimate, p-value and the published cell it is
-    compared with (``key + '_ref'``: 'M3:index'). Returns the phrase."""
+def glue_agreement(key: str, fit: MixedFit, term: str, model: str | None = None, variable: str | None = None) -> str:
+    """Glue :func:`agreement_phrase` for ``term`` of ``fit`` against the article's cell (``model``, ``variable``;
+    default: the fit's model and the term) under ``key``, with the estimate, the p-value under the article's own
+    rule (:data:`ARTICLE_RULE`: like is compared with like), the rule and the published cell it is compared with
+    (``key + '_ref'``: 'M3:index'). Returns the phrase."""
     from myst_nb import glue
 
+    model, variable = model or fit.model, variable or term
+    estimate = float(fit.coef[term])
+    p = float(fit.coef_test(ARTICLE_RULE.vcov, ARTICLE_RULE.df).loc[term, "p"])
     text = agreement_phrase(estimate, p, model, variable)
     glue(key, text, display=False)
     glue(f"{key}_value", _record(estimate), display=False)
     glue(f"{key}_p", _record(p), display=False)
+    glue(f"{key}_rule", ARTICLE_RULE.name, display=False)
     glue(f"{key}_ref", f"{model}:{variable}", display=False)
     return text
 
 
-def significant_count_phrase(p_values, singular: str, plural: str | None = None) -> str:
-    """'1 of the 3 dummies is significant at the 5 % level', 'none of the 3 dummies is significant ...'."""
+def significant_count_phrase(
+    p_values, singular: str, plural: str | None = None, rule: InferenceRule | None = None
+) -> str:
+    """'1 of the 3 dummies is significant at the 5 % level', 'none of the 3 dummies is significant ...', with the
+    rule's tag when given."""
     ps = [float(p) for p in p_values]
     k = sum(is_significant(p) for p in ps)
-    return f"{k_of_n(k, len(ps), singular, plural)} significant at the {level_text()} level"
+    return f"{k_of_n(k, len(ps), singular, plural)} significant at the {level_text()} level{rule_tag(rule)}"
 
 
-def glue_count_claim(key: str, p_values, singular: str, plural: str | None = None) -> str:
-    """Glue :func:`significant_count_phrase` under ``key`` and the p-values it counts under ``key + '_ps'``."""
+def glue_count_claim(
+    key: str, p_values, singular: str, plural: str | None = None, rule: InferenceRule | None = None
+) -> str:
+    """Glue :func:`significant_count_phrase` under ``key``, the p-values it counts under ``key + '_ps'`` and the
+    rule under ``key + '_rule'``."""
     from myst_nb import glue
 
     ps = [float(p) for p in p_values]
-    text = significant_count_phrase(ps, singular, plural)
+    text = significant_count_phrase(ps, singular, plural, rule)
     glue(key, text, display=False)
     glue(f"{key}_ps", [_record(p) for p in ps], display=False)
+    if rule is not None:
+        glue(f"{key}_rule", rule.name, display=False)
     return text
+
+
+def rule_p_values(fit: MixedFit, terms: list[str], rule: InferenceRule = BOOK_RULE) -> pd.Series:
+    """The p-values of ``terms`` under ``rule``."""
+    return fit.coef_test(rule.vcov, rule.df).loc[terms, "p"]
 
 
 def size_deciles(office_month: pd.DataFrame) -> pd.Series:

@@ -18,6 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule, critical_values, t_tests
 from .models import SIGNIFICANCE_LEVEL, Design, fit_design, fit_mixed, model_terms
 from .operationalise import FrameOptions, build_frame, covariates
 from .validate import RawData
@@ -117,7 +118,6 @@ class Spec:
 SAMPLES = ("all", "drop smallest 20%", "drop 2012")
 LEADS = (1, 3, 6, 12)
 CODINGS = ("strict", "partial")
-SE_TYPES = ("model-based", "county-clustered", "wild bootstrap")
 
 
 def all_specs(samples=SAMPLES, leads=LEADS, codings=CODINGS) -> list[Spec]:
@@ -151,25 +151,25 @@ def _parallel(tasks: list, n_jobs: int, scheduler: str | None) -> list:
         return Parallel(n_jobs=-1 if scheduler else n_jobs)(tasks)
 
 
+SE_TYPES = ("model-based", BOOK_RULE.short, "wild bootstrap")
+"""The three kinds of inference in the specification curve: model-based (normal), the book's few-cluster rule,
+and the wild cluster restricted bootstrap."""
+
+
 def run_spec(raw: RawData, cov: pd.DataFrame, spec: Spec, n_boot: int, seed: np.random.SeedSequence) -> list[dict]:
     """Fit Model 3 under one spec (``cov``: covariates for the spec's attainment coding); one row per SE type."""
     frame, _ = build_frame(raw, spec.options(), cov=cov)
     fit = fit_mixed(frame, M3_TERMS, model=f"M3 ({spec.sample}, t+{spec.lead}, {spec.attainment})")
-    est = float(fit.coef["index"])
-    z = stats.norm.ppf(0.975)
-    boot = fit.wild_bootstrap("index", n_boot=n_boot, seed=seed)
+    boot = fit.wild_bootstrap("index", n_boot=n_boot, seed=seed).loc["index"]
     base = {"sample": spec.sample, "lead": spec.lead, "attainment": spec.attainment, "n_obs": fit.n_obs}
-    intervals = {
-        "model-based": (fit.se_model["index"], fit.p_model["index"]),
-        "county-clustered": (fit.se_cluster["index"], fit.p_cluster["index"]),
-    }
-    rows = [
-        base | {"se_type": name, "estimate": est, "low": est - z * se, "high": est + z * se, "p": float(p)}
-        for name, (se, p) in intervals.items()
-    ]
+    rows = []
+    for name, (vcov, df) in zip(SE_TYPES[:2], [("model", "normal"), (BOOK_RULE.vcov, BOOK_RULE.df)], strict=True):
+        tidy = fit.tidy(vcov=vcov, df=df).loc["index"]
+        rows.append(base | {"se_type": name, "estimate": tidy["estimate"], "low": tidy["low"], "high": tidy["high"]})
+        rows[-1]["p"] = float(tidy["p"])
     rows.append(
         base
-        | {"se_type": "wild bootstrap", "estimate": est, "low": boot["ci_low"], "high": boot["ci_high"]}
+        | {"se_type": SE_TYPES[2], "estimate": float(fit.coef["index"]), "low": boot["ci_low"], "high": boot["ci_high"]}
         | {"p": boot["p_boot"]}
     )
     return rows
@@ -207,96 +207,164 @@ def specification_curve(
 
 # --- Monte Carlo ---------------------------------------------------------------------------------------------
 
+MC_VCOVS = ("CR1", "CR2")
+"""Covariance types recorded in every Monte Carlo re-draw (with CR2's Satterthwaite degrees of freedom), so that
+every rule in :data:`malstyring.inference.RULES` can be evaluated on the same draws."""
+
 
 def _replicate_chunk(design: Design, frame: pd.DataFrame, index_effect: float, seeds: list) -> list[np.ndarray]:
-    """Re-draw the outcome for each seed on one fixed design and re-estimate Model 3 (the X sums are reused).
-    One (3, k) array per seed: coefficients, clustered SEs and clustered p-values in ``design.names`` order."""
+    """Re-draw the outcome for each seed on one fixed design and re-estimate Model 3 (the X sums and the county
+    bases are reused). One (4, k) array per seed in ``design.names`` order: coefficients, CR1 SEs, CR2 SEs and
+    CR2's Satterthwaite degrees of freedom."""
     from .synthetic import draw_outcome_shares, true_outcome_mean
 
     sums = design.sums()
+    design.county_bases()
     mean = true_outcome_mean(frame, index_effect)[design.order]
     exits = frame["exits"].to_numpy()[design.order]
     out = []
     for ss in seeds:
         y = draw_outcome_shares(np.random.default_rng(ss), mean, exits, design.county, design.office)
         fit = fit_design(replace(design, y=y), sums.with_outcome(y, design.x))
-        out.append(np.vstack([fit.coef.to_numpy(), fit.se_cluster.to_numpy(), fit.p_cluster.to_numpy()]))
+        cr2 = fit.coef_test("CR2", "satterthwaite")
+        out.append(np.vstack([fit.coef.to_numpy(), fit.se("CR1").to_numpy(), cr2["se"], cr2["df"]]))
     return out
 
 
-def _replicate(
-    frame: pd.DataFrame, n_rep: int, index_effect: float, seed, n_jobs: int, scheduler: str | None
-) -> tuple[list[str], np.ndarray]:
-    """Model 3's terms and a (n_rep, 3, k) array of estimates, clustered SEs and p-values over ``n_rep`` outcome
-    re-draws; replication i always uses the i-th child of ``seed``, however the work is split."""
+@dataclass(frozen=True)
+class MonteCarloDraws:
+    """Model 3 re-estimated on ``n_rep`` re-draws of the outcome: arrays of shape (n_rep, k) by term, and the
+    generator's true coefficient of every term (NaN for the intercept, which the generator centres)."""
+
+    terms: list[str]
+    index_effect: float
+    truth: pd.Series
+    estimate: np.ndarray
+    se: dict  # {'CR1': (n_rep, k), 'CR2': (n_rep, k)}
+    df_satterthwaite: np.ndarray  # CR2's, (n_rep, k)
+    n_groups: int  # counties (clusters)
+    seconds: float
+
+    @property
+    def n_rep(self) -> int:
+        return self.estimate.shape[0]
+
+    def _tests(self, rule: InferenceRule) -> tuple[np.ndarray, np.ndarray]:
+        """(se, df) of every re-draw and term under ``rule``."""
+        if rule.vcov not in self.se:
+            raise ValueError(f"the Monte Carlo records {MC_VCOVS}, not {rule.vcov!r}")
+        if rule.df == "satterthwaite" and rule.vcov != "CR2":
+            raise ValueError("the Monte Carlo records Satterthwaite degrees of freedom for CR2 only")
+        df = {
+            "normal": np.full_like(self.estimate, np.inf),
+            "G-1": np.full_like(self.estimate, self.n_groups - 1.0),
+            "satterthwaite": self.df_satterthwaite,
+        }[rule.df]
+        return self.se[rule.vcov], df
+
+    def replications(self, rule: InferenceRule = ARTICLE_RULE, term: str = "index", level: float = 0.95):
+        """One row per re-draw for ``term``: truth, estimate, se, df, p (of coefficient = 0), covered (the
+        ``level`` interval holds the truth) and rejected (p below the book's level) under ``rule``."""
+        j = self.terms.index(term)
+        se, df = (a[:, j] for a in self._tests(rule))
+        est = self.estimate[:, j]
+        _, p = t_tests(est, se, df)
+        out = pd.DataFrame(
+            {"replication": np.arange(self.n_rep), "truth": self.truth[term], "estimate": est, "se": se, "df": df}
+        )
+        out["p"] = p
+        out["covered"] = np.abs(est - self.truth[term]) <= critical_values(level, df) * se
+        out["rejected"] = out["p"] < SIGNIFICANCE_LEVEL
+        return out
+
+    def coverage(self, rule: InferenceRule = ARTICLE_RULE, level: float = 0.95) -> pd.DataFrame:
+        """One row per term with a true value: truth, mean and SD of the estimates, mean SE, coverage of the
+        ``level`` intervals (share 0–1) with its Monte Carlo SE, and the rejection rate of coefficient = 0 at the
+        book's level (``rejection_rate``: the size where the truth is 0, the power elsewhere), under ``rule``."""
+        se, df = self._tests(rule)
+        truth = self.truth.to_numpy()
+        covered = np.abs(self.estimate - truth) <= critical_values(level, df) * se
+        _, p = t_tests(self.estimate, se, df)
+        cover = covered.mean(axis=0)
+        out = pd.DataFrame(
+            {
+                "truth": truth,
+                "mean_estimate": self.estimate.mean(axis=0),
+                "sd_estimate": self.estimate.std(axis=0, ddof=1),
+                "mean_se": se.mean(axis=0),
+                "coverage": cover,
+                "coverage_mc_se": np.sqrt(cover * (1 - cover) / self.n_rep),
+                "rejection_rate": (p < SIGNIFICANCE_LEVEL).mean(axis=0),
+            },
+            index=pd.Index(self.terms, name="term"),
+        )
+        return out.dropna(subset=["truth"])
+
+
+def monte_carlo_draws(
+    frame: pd.DataFrame,
+    n_rep: int,
+    index_effect: float,
+    seed: int | np.random.SeedSequence,
+    n_jobs: int = 2,
+    scheduler: str | None = None,
+) -> MonteCarloDraws:
+    """Monte Carlo of the design: keep the panel (covariates, exits, offices) and re-draw only the outcome
+    ``n_rep`` times from the synthetic data-generating model with a true index coefficient ``index_effect``;
+    re-estimate Model 3 each time with CR1 and CR2 standard errors. Replication i always uses the i-th child of
+    ``seed``, however the work is split (joblib processes, or a Dask cluster at ``scheduler``)."""
     from joblib import delayed
 
+    from .synthetic import true_coefficients
+
+    if n_rep < 1:
+        raise ValueError(f"n_rep must be at least 1, got {n_rep!r}")
+    start = time.perf_counter()
     design = Design.from_frame(frame, M3_TERMS, "M3 (Monte Carlo)")
+    design.county_bases()
     seeds = child_seeds(seed, n_rep)
     n_chunks = max(1, min(n_rep, 4 * max(n_jobs, 1)))
     chunks = [list(c) for c in np.array_split(np.arange(n_rep), n_chunks) if len(c)]
     tasks = [delayed(_replicate_chunk)(design, frame, index_effect, [seeds[i] for i in c]) for c in chunks]
-    draws = [r for chunk in _parallel(tasks, n_jobs, scheduler) for r in chunk]
-    return list(design.names), np.stack(draws)
+    draws = np.stack([r for chunk in _parallel(tasks, n_jobs, scheduler) for r in chunk])
+    terms = list(design.names)
+    return MonteCarloDraws(
+        terms=terms,
+        index_effect=index_effect,
+        truth=true_coefficients(index_effect).reindex(terms),
+        estimate=draws[:, 0, :],
+        se={"CR1": draws[:, 1, :], "CR2": draws[:, 2, :]},
+        df_satterthwaite=draws[:, 3, :],
+        n_groups=int(design.county.max()) + 1,
+        seconds=time.perf_counter() - start,
+    )
 
 
-def monte_carlo(
-    frame: pd.DataFrame,
-    n_rep: int,
-    index_effect: float,
-    seed: int | np.random.SeedSequence,
-    n_jobs: int = 2,
-    scheduler: str | None = None,
-) -> pd.DataFrame:
-    """Monte Carlo of the design: keep the panel (covariates, exits, offices) and re-draw only the outcome
-    ``n_rep`` times from the synthetic data-generating model with a true index coefficient ``index_effect``;
-    re-estimate Model 3 each time. One row per replication: estimate, se (CR1), p, covered, rejected."""
-    terms, draws = _replicate(frame, n_rep, index_effect, seed, n_jobs, scheduler)
-    est, se, p = draws[:, :, terms.index("index")].T
-    out = pd.DataFrame({"replication": np.arange(n_rep), "truth": index_effect, "estimate": est, "se": se, "p": p})
-    out["covered"] = (out["estimate"] - out["truth"]).abs() <= stats.norm.ppf(0.975) * out["se"]
-    out["rejected"] = out["p"] < SIGNIFICANCE_LEVEL
+def coverage_by_rule(draws: MonteCarloDraws, rules=None, level: float = 0.95) -> pd.DataFrame:
+    """:meth:`MonteCarloDraws.coverage` for each rule (default: every rule in RULES), stacked with a ``rule``
+    column, and ``undercovered``: coverage more than two Monte Carlo SEs below ``level`` (the SE of an exactly
+    nominal interval, sqrt(level (1 - level) / n_rep))."""
+    rules = list(RULES.values()) if rules is None else rules
+    parts = []
+    for rule in rules:
+        part = draws.coverage(rule, level).reset_index()
+        part.insert(0, "rule", rule.name)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["undercovered"] = out["coverage"] < level - 2 * np.sqrt(level * (1 - level) / draws.n_rep)
     return out
 
 
-def coverage_by_term(
-    frame: pd.DataFrame,
-    n_rep: int,
-    index_effect: float,
-    seed: int | np.random.SeedSequence,
-    n_jobs: int = 2,
-    scheduler: str | None = None,
-) -> pd.DataFrame:
-    """The same Monte Carlo for every Model 3 coefficient with a true value in the generator. One row per term:
-    truth, mean and SD of the estimates, coverage of the 95 % clustered intervals (share 0–1) and the share of
-    re-draws in which the coefficient is significant at the book's level (``significant``)."""
-    from .synthetic import true_coefficients
-
-    terms, draws = _replicate(frame, n_rep, index_effect, seed, n_jobs, scheduler)
-    truth = true_coefficients(index_effect).reindex(terms)
-    est, se, p = (pd.DataFrame(draws[:, i, :], columns=terms) for i in range(3))
-    covered = (est - truth).abs() <= stats.norm.ppf(0.975) * se
-    out = pd.DataFrame(
-        {
-            "truth": truth,
-            "mean_estimate": est.mean(),
-            "sd_estimate": est.std(ddof=1),
-            "coverage": covered.mean(),
-            "significant": (p < SIGNIFICANCE_LEVEL).mean(),
-        }
-    )
-    return out.dropna(subset=["truth"]).rename_axis("term")
-
-
 def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
-    """Bias, spread, mean SE, coverage and power with their Monte Carlo standard errors (one row each)."""
+    """Bias, spread, mean SE, coverage and power with their Monte Carlo standard errors (one row each), from the
+    per-replication rows of :meth:`MonteCarloDraws.replications`."""
     r = len(mc)
     sd = mc["estimate"].std(ddof=1) if r > 1 else np.nan
     cover, reject = mc["covered"].mean(), mc["rejected"].mean()
     rows = [
         ("Bias of the estimate", mc["estimate"].mean() - mc["truth"].iloc[0], sd / np.sqrt(r)),
         ("Standard deviation of the estimates", sd, sd / np.sqrt(2 * (r - 1)) if r > 1 else np.nan),
-        ("Mean clustered standard error", mc["se"].mean(), mc["se"].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan),
+        ("Mean standard error", mc["se"].mean(), mc["se"].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan),
         ("Coverage of the 95 % intervals", cover, np.sqrt(cover * (1 - cover) / r)),
         ("Rejection rate at 5 %", reject, np.sqrt(reject * (1 - reject) / r)),
     ]

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .inference import BOOK_RULE
 from .reference import variables
 
 
@@ -161,12 +162,15 @@ def agreement(repro: float, repro_stars: str, published: float, published_stars:
 def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Long comparison of reproduced and published coefficients, one row per (model, variable) in article order.
 
-    Columns: model, variable, label_en, label_no, estimate, se_cluster, stars, published, published_stars, agree.
+    Columns: model, variable, label_en, label_no, estimate, se_cluster, stars (both under the article's rule),
+    book_stars and book_p (the stars and p-value under the book's few-cluster rule), published, published_stars,
+    agree.
     """
     rows = []
     for model in models:
         fit = fits[model]
         tab = fit.table()
+        book = fit.tidy(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
         pub = published[published["model"] == model].set_index("variable")
         for var in labels["variable"]:
             if var not in tab.index and var not in pub.index:
@@ -180,6 +184,8 @@ def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, 
                 "estimate": est["estimate"] if est is not None else np.nan,
                 "se_cluster": est["se_cluster"] if est is not None else np.nan,
                 "stars": est["stars"] if est is not None else "",
+                "book_stars": book.loc[var, "stars"] if est is not None else "",
+                "book_p": book.loc[var, "p"] if est is not None else np.nan,
                 "published": float(pub.loc[var, "value"]) if var in pub.index else np.nan,
                 "published_stars": pub.loc[var, "stars"] if var in pub.index else "",
             }
@@ -191,11 +197,28 @@ def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, 
     return pd.DataFrame(rows)
 
 
+STAR_LOST = "\u2020"
+"""Marks a coefficient significant at 5 % under the article's rule but not under the book's (dagger)."""
+STAR_GAINED = "\u2021"
+"""Marks a coefficient significant at 5 % under the book's rule but not under the article's (double dagger)."""
+
+
+def star_change(row) -> str:
+    """:data:`STAR_LOST`, :data:`STAR_GAINED` or '' for a comparison-frame row (stars vs book_stars)."""
+    if row["stars"] and not row["book_stars"]:
+        return STAR_LOST
+    if row["book_stars"] and not row["stars"]:
+        return STAR_GAINED
+    return ""
+
+
 def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Wide, formatted reproduced-vs-published table in the article's row order, with fit statistics at the foot.
 
-    Reproduced cells read 'coef stars (clustered SE)'; published cells 'coef stars'; the last column lists the
-    agreement code per model ('=' sign and significance agree, 's' sign only, 'x' sign differs).
+    Reproduced cells read 'coef stars (clustered SE)' under the article's rule, followed by
+    :data:`STAR_LOST` when the coefficient is significant under that rule but not under the book's few-cluster rule,
+    or :data:`STAR_GAINED` for the reverse; published cells 'coef stars'; the last column lists the agreement code
+    per model ('=' sign and significance agree, 's' sign only, 'x' sign differs).
     """
     present = set(comparison["variable"])
     order = [v for v in variables()["variable"] if v in present]  # the article's row order, constant last
@@ -208,7 +231,7 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         for i, v in enumerate(order):
             if v in sub.index and np.isfinite(sub.loc[v, "estimate"]):
                 r = sub.loc[v]
-                rep.append(f"{fmt_coef(r['estimate'])}{r['stars']} ({fmt_coef(r['se_cluster'])})")
+                rep.append(f"{fmt_coef(r['estimate'])}{r['stars']}{star_change(r)} ({fmt_coef(r['se_cluster'])})")
             else:
                 rep.append("")
             if v in sub.index and np.isfinite(sub.loc[v, "published"]):

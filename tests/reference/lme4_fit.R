@@ -1,6 +1,6 @@
 # Reference fits with lme4 and clubSandwich for tests/test_lme4.py.
 #
-#   Rscript tests/reference/lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr]
+#   Rscript tests/reference/lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr | --cr2 M3,M5]
 #
 # FRAME.csv: the analysis frame (to_work_share, county_id, office_id and the model terms).
 # SPEC.csv:  rows `model,term`, the fixed-effect terms of each model in order (an empty term: intercept only).
@@ -9,6 +9,11 @@
 #   loglik, var_county, var_office, var_residual    term empty
 #   seconds_lmer (every optimizer tried), seconds_cr (clubSandwich)    term empty, elapsed seconds
 #   optimizer_loglik, optimizer_seconds    term = optimizer (diagnostics: every optimizer tried)
+#   with --cr2 MODELS, for the listed models also (per term):
+#   se_cr2, df_cr2, p_cr2        coef_test(vcov = "CR2", test = "Satterthwaite")
+#   df_cr1, p_cr1                coef_test(vcov = <the CR1 matrix>, test = "Satterthwaite")
+#   theta_office, theta_county   (term empty) lme4's relative standard deviations sigma_u / sigma, full precision
+#   seconds_cr2                  (term empty) elapsed seconds of the CR2 coef_test
 #
 # Each model is `lmer(to_work_share ~ terms + (1 | county_id) + (1 | county_id:office_id), REML = FALSE)`,
 # fitted with both of lme4's BOBYQA implementations at tight tolerances; the fit with the higher
@@ -20,10 +25,12 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-if (!(length(args) == 3 || (length(args) == 4 && args[4] == "--no-cr"))) {
-  stop("usage: Rscript lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr]", call. = FALSE)
+usage <- "usage: Rscript lme4_fit.R FRAME.csv SPEC.csv OUT.csv [--no-cr | --cr2 M3,M5]"
+if (!(length(args) == 3 || (length(args) == 4 && args[4] == "--no-cr") || (length(args) == 5 && args[4] == "--cr2"))) {
+  stop(usage, call. = FALSE)
 }
-with_cr <- length(args) == 3  # --no-cr: lmer only (the benchmark times the fits, not clubSandwich)
+with_cr <- !(length(args) == 4)  # --no-cr: lmer only (the benchmark times the fits, not clubSandwich)
+cr2_models <- if (length(args) == 5) strsplit(args[5], ",", fixed = TRUE)[[1]] else character(0)
 
 # The ids must be factors: read as numbers they would silently become fixed slopes or fail.
 frame <- read.csv(args[1], colClasses = c(county_id = "character", office_id = "character"), check.names = FALSE)
@@ -101,6 +108,27 @@ for (model in unique(spec$model)) {
   add(model, "var_county", "", vc$vcov[vc$grp == "county_id"])
   add(model, "var_office", "", vc$vcov[vc$grp == "county_id:office_id"])
   add(model, "var_residual", "", vc$vcov[vc$grp == "Residual"])
+  if (model %in% cr2_models) {
+    # CR2 with the fitted model as the working model (vcovCR's default for an lmerMod: inverse_var = TRUE) and
+    # Satterthwaite degrees of freedom; the same degrees of freedom for the CR1 matrix computed above.
+    cluster <- frame$county_id
+    start <- elapsed()
+    cr2 <- coef_test(fit, vcov = "CR2", cluster = cluster, test = "Satterthwaite")
+    seconds_cr2 <- elapsed() - start
+    cr1_full <- vcovCR(fit, cluster = cluster, type = "CR1")
+    cr1_test <- coef_test(fit, vcov = cr1_full, test = "Satterthwaite")
+    stopifnot(identical(rownames(cr2), names(beta)))
+    add(model, "se_cr2", names_out, cr2$SE)
+    add(model, "df_cr2", names_out, cr2$df_Satt)
+    add(model, "p_cr2", names_out, cr2$p_Satt)
+    add(model, "df_cr1", names_out, cr1_test$df_Satt)
+    add(model, "p_cr1", names_out, cr1_test$p_Satt)
+    theta <- getME(fit, "theta")  # lme4's order: the office-in-county term first (more levels), then county
+    add(model, "theta_office", "", theta[["county_id:office_id.(Intercept)"]])
+    add(model, "theta_county", "", theta[["county_id.(Intercept)"]])
+    add(model, "seconds_cr2", "", seconds_cr2)
+    message(sprintf("model %s: CR2 with Satterthwaite df %.1f s", model, seconds_cr2))
+  }
   add(model, "seconds_lmer", "", seconds_lmer)
   add(model, "seconds_cr", "", seconds_cr)
   message(sprintf(
