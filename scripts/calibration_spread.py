@@ -3,9 +3,10 @@
 For each seed in ``SEEDS`` the synthetic panel is drawn in memory (``generate_tables``), the analysis frame built
 with the default options, the intercept-only model and Model 1 fitted, and every calibration quantity measured
 (:func:`malstyring.calibration.calibration_values`). The values are written, one row per seed and target, to
-``data/reference/calibration_spread.csv``; then the ``low``, ``high`` and ``generator`` columns of
-``data/reference/calibration_targets.csv`` are recomputed from that spread (mean ± 4 SD, cut to the article band;
-see :func:`malstyring.calibration.derive_tolerances`). The hand-written columns of the targets file are kept.
+``data/reference/calibration_spread.csv``; then the star-implied standard-error bands are (re)written from the
+article's Tables 1–2 (:func:`malstyring.calibration.star_band_targets`) and the ``low``, ``high`` and ``generator``
+columns of ``data/reference/calibration_targets.csv`` are recomputed from that spread (mean ± 4 SD, cut to the
+article band; see :func:`malstyring.calibration.derive_tolerances`). The hand-written columns are kept.
 
     python scripts/calibration_spread.py            # all 20 seeds (about 3-5 s per seed, 1.5 minutes)
     python scripts/calibration_spread.py --from-spread   # only re-derive the tolerances from the stored spread
@@ -23,9 +24,10 @@ from malstyring.calibration import (
     calibration_values,
     derive_tolerances,
     read_targets,
+    star_band_targets,
     write_targets,
 )
-from malstyring.models import fit_mixed, fit_model
+from malstyring.models import fit_mixed, fit_models
 from malstyring.operationalise import FrameOptions, build_frame
 from malstyring.synthetic import GENERATOR_VERSION, generate_tables
 from malstyring.validate import RawData
@@ -41,8 +43,8 @@ def seed_values(seed: int) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         null = fit_mixed(frame, [], model="null")
-        m1 = fit_model(frame, "M1")
-    return calibration_values(raw, frame, null, m1)
+        fits = fit_models(frame)
+    return calibration_values(raw, frame, null, fits)
 
 
 def spread(seeds=SEEDS, verbose: bool = True) -> pd.DataFrame:
@@ -76,7 +78,9 @@ def main() -> None:
         values = spread()
         write_spread(values)
         print(f"wrote {SPREAD_FILE} ({values['seed'].nunique()} seeds)")
-    derived = derive_tolerances(read_targets(), pd.read_csv(SPREAD_FILE, comment="#"))
+    targets = read_targets()
+    targets = pd.concat([targets[~targets["unit"].eq("se")], star_band_targets()], ignore_index=True)
+    derived = derive_tolerances(targets, pd.read_csv(SPREAD_FILE, comment="#"))
     write_targets(derived)
     print(f"wrote {TARGETS_FILE}")
     print(derived.loc[derived["generator"] == "misses", ["id", "article", "low", "high"]].to_string(index=False))

@@ -9,8 +9,9 @@ Jupyter Book 1 writes Sphinx's ``conf.py`` itself, so what needs Python at build
   section numbers of the appendix pages rewritten to letters in HTML (the reference page stays unnumbered);
 * one bibliography in the PDF: the reference page's own (empty in LaTeX, where Sphinx collects every citation
   at the end of the document) is dropped, and the collected one is titled "References";
-* figures and tables numbered through the whole book in the PDF as in the HTML (sphinx-jupyterbook-latex
-  switches the PDF to per-chapter numbers);
+* figures and tables numbered by chapter in both builders ("Table 5.1", "Figure A.1"), so that no number of the
+  book's can be mistaken for one of the article's ("the article's Table 1"); in HTML the appendices' figure and
+  table numbers take their letter;
 * papermill's parameter cells are not shown to readers (they would appear as "Show code cell source");
 * on the front page, a "Download PDF" link when the PDF has been built (copied next to the HTML);
 * the book's percent style in typed prose as in glued numbers: a no-break space between a number and its
@@ -156,12 +157,9 @@ def config_inited(app, config) -> None:
 
 
 def latex_setup(app) -> None:
-    """The title page (the book's title is only known once Jupyter Book has filled in the configuration), and
-    book-wide figure numbers: sphinx-jupyterbook-latex sets per-chapter numbers for books with parts, the HTML
-    numbers through the book (this runs after its builder-inited handler)."""
+    """The title page (the book's title is only known once Jupyter Book has filled in the configuration)."""
     if app.builder.format != "latex":
         return
-    app.config.numfig_secnum_depth = 0
     elements = dict(app.config.latex_elements or {})
     title = app.config.html_title or app.config.project
     elements["maketitle"] = title_page(title)
@@ -220,6 +218,10 @@ def letter_appendices(app, env) -> list[str]:
         if doc in env.titles and env.titles[doc].get("secnumber"):
             found = new.get("")
             env.titles[doc]["secnumber"] = list(found) if found else None
+        for figtype, numbers in env.toc_fignumbers.get(doc, {}).items():  # 'Table 9.1' -> 'Table A.1'
+            env.toc_fignumbers[doc][figtype] = {
+                key: (letter.get(n[0], n[0]), *n[1:]) if n else n for key, n in numbers.items()
+            }
         changed.append(doc)
     return changed
 

@@ -18,7 +18,15 @@ or rounding allows (``article_low``–``article_high``, with the reason) and the
 Units (column ``unit``): ``count`` (integer), ``staff`` (state employees per office, mean over months),
 ``persons`` (per month or per year, as the target says), ``share`` (0–1, shown in %), ``share_diff`` (difference of
 two shares, 0–1, shown in percentage points), ``ratio`` (0–1, shown as a decimal, e.g. an ICC), ``flag`` (1 = the
-statement holds) and ``loglik`` (log likelihood).
+statement holds), ``loglik`` (log likelihood) and ``se`` (a standard error, in the coefficient's own unit).
+
+Star-implied bands. A published coefficient with stars bounds its standard error: read against a normal
+distribution (the article's reading of its clustered errors), * (0.01 <= p < 0.05) means
+``|b| / z(0.995) <= se < |b| / z(0.975)`` and ** means ``se < |b| / z(0.995)``; the printed three decimals widen
+|b| by ±0.0005. :func:`star_band_targets` turns every starred coefficient of the article's Tables 1–2 (not the
+constants, whose size depends on centring the article does not report) into a ``check`` target on the county-
+clustered CR1 standard error of the same coefficient in the same model; they are stored in the targets file with
+the other rows (ids ``se_<model>_<variable>``), and a test checks that the file and the published table agree.
 """
 
 import re
@@ -26,6 +34,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .models import MixedFit
 from .operationalise import goal_attainment_index
@@ -39,7 +48,7 @@ SPREAD_FILE = REFERENCE_DIR / "calibration_spread.csv"
 SPREAD_SDS = 4
 """Half-width of a tolerance in standard deviations of the generator's spread across seeds."""
 KINDS = ("design", "check")
-UNITS = ("count", "staff", "persons", "share", "share_diff", "ratio", "flag", "loglik")
+UNITS = ("count", "staff", "persons", "share", "share_diff", "ratio", "flag", "loglik", "se")
 GENERATOR_STATUS = ("design", "meets", "misses")
 MISSES_BELOW = 0.5
 """A check target is marked ``misses`` when fewer than this share of the spread seeds fall in its article band."""
@@ -125,21 +134,27 @@ def _frame_values(frame: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def _fit_values(null_fit: MixedFit, m1_fit: MixedFit | None) -> dict[str, float]:
-    """ICCs (0–1) of the intercept-only model and, when given, Model 1's log likelihood."""
+def _fit_values(null_fit: MixedFit, fits: dict[str, MixedFit]) -> dict[str, float]:
+    """ICCs (0–1) of the intercept-only model, Model 1's log likelihood and the CR1 standard error behind every
+    star-implied band, for the models in ``fits``."""
     out = {"icc_office": null_fit.icc["office"], "icc_county": null_fit.icc["county"]}
-    if m1_fit is not None:
-        out["m1_loglik"] = m1_fit.loglik
+    if "M1" in fits:
+        out["m1_loglik"] = fits["M1"].loglik
+    banded = set(star_band_targets()["id"])
+    for model, fit in fits.items():
+        se = fit.se("CR1")
+        out |= {se_target_id(model, t): float(se[t]) for t in fit.terms if se_target_id(model, t) in banded}
     return out
 
 
 def calibration_values(
-    raw: RawData, frame: pd.DataFrame, null_fit: MixedFit, m1_fit: MixedFit | None = None
+    raw: RawData, frame: pd.DataFrame, null_fit: MixedFit, fits: dict[str, MixedFit] | None = None
 ) -> pd.Series:
     """Every calibration quantity measured on ``raw``/``frame`` (default operationalisation), indexed by target id.
 
-    ``null_fit`` is an intercept-only three-level model on ``frame`` (for the ICCs); ``m1_fit`` optionally Model 1
-    (for its log likelihood; without it that target is left out). Units as in the module docstring.
+    ``null_fit`` is an intercept-only three-level model on ``frame`` (for the ICCs); ``fits`` optionally some of
+    Models M1–M6 by name (Model 1's log likelihood and the standard errors of the star-implied bands; targets of
+    models not given are left out). Units as in the module docstring.
     """
     values = {
         **_office_values(raw),
@@ -147,9 +162,63 @@ def calibration_values(
         **_index_values(raw),
         **_journal_values(raw),
         **_frame_values(frame),
-        **_fit_values(null_fit, m1_fit),
+        **_fit_values(null_fit, fits or {}),
     }
     return pd.Series(values, dtype=float, name="value")
+
+
+# --- star-implied standard-error bands ------------------------------------------------------------------------------
+
+PRINTED_HALF_UNIT = 0.0005
+"""Half the last printed digit of a published coefficient (three decimals)."""
+Z_05, Z_01 = norm.ppf(0.975), norm.ppf(0.995)
+
+
+def se_target_id(model: str, variable: str) -> str:
+    return f"se_{model}_{variable}"
+
+
+def star_band(value: float, stars: str) -> tuple[float, float]:
+    """The standard errors (low, high) that a printed coefficient ``value`` with ``stars`` allows, read against a
+    normal distribution: * → [(|b| - 0.0005) / z(0.995), (|b| + 0.0005) / z(0.975)], ** → [0, (|b| + 0.0005) /
+    z(0.995)]. Raises for a coefficient without stars (it only bounds the SE from below)."""
+    size = abs(value)
+    if stars == "*":
+        return max(size - PRINTED_HALF_UNIT, 0.0) / Z_01, (size + PRINTED_HALF_UNIT) / Z_05
+    if stars == "**":
+        return 0.0, (size + PRINTED_HALF_UNIT) / Z_01
+    raise ValueError(f"no star-implied band for stars {stars!r}")
+
+
+@cache
+def star_band_targets() -> pd.DataFrame:
+    """One ``check`` target (hand-written columns) per starred coefficient of the article's Tables 1–2, the
+    constants left out, in the table's order."""
+    from .reference import published_results, variables
+
+    pub = published_results()
+    labels = variables().set_index("variable")["label_en"]
+    starred = pub[(pub["stars"] != "") & pub["variable"].isin(labels.index) & (pub["variable"] != "Intercept")]
+    rows = []
+    for r in starred.itertuples():
+        low, high = star_band(float(r.value), r.stars)
+        rows.append(
+            {
+                "id": se_target_id(r.model, r.variable),
+                "kind": "check",
+                "target": f"{r.model}: SE of {labels[r.variable].lower()}",
+                "article": f"{r.value:.3f}{r.stars}",
+                "source": f"Table {r.table}, {r.model}",
+                "unit": "se",
+                "office_level": "no",
+                "article_low": _rounded(low),
+                "article_high": _rounded(high),
+                "article_basis": f"'{r.value:.3f}{r.stars}': "
+                + ("0.01 <= p < 0.05" if r.stars == "*" else "p < 0.01")
+                + " under a normal reading, |b| within ±0.0005 of the print",
+            }
+        )
+    return pd.DataFrame(rows, columns=HAND_COLUMNS)
 
 
 # --- targets and tolerances ----------------------------------------------------------------------------------------
@@ -260,6 +329,8 @@ def format_value(value: float, unit: str) -> str:
         text = "yes" if value == 1 else "no"
     elif unit == "loglik":
         text = f"{value:,.1f}"
+    elif unit == "se":
+        text = f"{value:.2g}" if 0 < abs(value) < 0.0001 else f"{value:.4f}"
     else:
         raise ValueError(f"unknown unit {unit!r}; allowed: {UNITS}")
     return text.replace("-", MINUS)
@@ -284,7 +355,7 @@ def calibration_report(
     raw: RawData,
     frame: pd.DataFrame,
     null_fit: MixedFit,
-    m1_fit: MixedFit | None = None,
+    fits: dict[str, MixedFit] | None = None,
     *,
     synthetic: bool = True,
     disclosure: bool = False,
@@ -292,18 +363,19 @@ def calibration_report(
 ) -> pd.DataFrame:
     """Each target of the article next to its value in ``raw``/``frame`` (default operationalisation).
 
-    ``null_fit`` is an intercept-only three-level model on ``frame`` (for the ICCs); ``m1_fit`` optionally Model 1
-    (without it the log-likelihood row is left out). With ``synthetic`` the tolerance is the one derived from the
-    generator's spread and the design rows are reported as fixed by construction (``within`` is missing); for
-    supplied data (``synthetic=False``) every row is checked against the article band. With
-    ``disclosure`` (supplied data) office-level values (smallest/largest office) are neither shown nor returned.
+    ``null_fit`` is an intercept-only three-level model on ``frame`` (for the ICCs); ``fits`` optionally Models
+    M1–M6 by name (without them the log-likelihood and standard-error rows are left out). With ``synthetic`` the
+    tolerance is the one derived from the generator's spread and the design rows are reported as fixed by
+    construction (``within`` is missing); for supplied data (``synthetic=False``) every row is checked against the
+    article band. With ``disclosure`` (supplied data) office-level values (smallest/largest office) are neither
+    shown nor returned.
     ``targets`` defaults to the shipped file.
 
     Columns: id, kind, target, article, source, unit, value, data (formatted), tolerance (formatted), low, high,
     within (True/False, or missing for design rows of synthetic data and for suppressed values), generator.
     """
     targets = calibration_targets() if targets is None else targets
-    values = calibration_values(raw, frame, null_fit, m1_fit)
+    values = calibration_values(raw, frame, null_fit, fits)
     report = targets[targets["id"].isin(values.index)].copy()
     report["value"] = report["id"].map(values)
     report["article"] = report["article"].map(article_text)

@@ -191,7 +191,27 @@ def _controls(raw: RawData, frame: pd.DataFrame) -> pd.DataFrame:
     out = out.merge(inc, on=["municipality_id", "income_year"], how="left")
     out = out.merge(stu, on=["municipality_id", "student_year"], how="left")
     out["log_median_income"] = np.log(out["median_household_income_nok"])
+    out = out.merge(ba_region_unemployment(raw), on=["municipality_id", "month"], how="left")
     return out.drop(columns=["income_year", "student_year", "median_household_income_nok"])
+
+
+def ba_region_unemployment(raw: RawData) -> pd.DataFrame:
+    """Gross unemployment (share 0–1) of each municipality's labour-market (BA) region by month: the average of
+    its municipalities' rates weighted by their labour force in the month's year (the article's footnote 18 weighs
+    unemployment by BA region). Columns: municipality_id, month, unemployment_ba_region (NaN where a municipality
+    of the region lacks its rate or labour force in that month)."""
+    mm = raw["municipality_month"][["municipality_id", "month", "gross_unemployment"]].copy()
+    mm["year"] = year_of(mm["month"])
+    my = raw["municipality_year"][["municipality_id", "year", "labour_force", "ba_region_id"]]
+    region = my.drop_duplicates("municipality_id").set_index("municipality_id")["ba_region_id"]
+    mm["ba_region_id"] = mm["municipality_id"].map(region)
+    mm = mm.merge(my[["municipality_id", "year", "labour_force"]], on=["municipality_id", "year"], how="left")
+    mm["weighted"] = mm["gross_unemployment"] * mm["labour_force"]
+    by_region = mm.groupby(["ba_region_id", "month"])[["weighted", "labour_force"]].sum(min_count=1)
+    incomplete = mm[["weighted", "labour_force"]].isna().any(axis=1).groupby([mm["ba_region_id"], mm["month"]]).any()
+    rate = (by_region["weighted"] / by_region["labour_force"]).where(~incomplete).rename("unemployment_ba_region")
+    out = mm[["municipality_id", "month", "ba_region_id"]].merge(rate.reset_index(), on=["ba_region_id", "month"])
+    return out[["municipality_id", "month", "unemployment_ba_region"]]
 
 
 def covariates(raw: RawData, options: FrameOptions = FrameOptions()) -> pd.DataFrame:

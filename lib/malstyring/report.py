@@ -121,6 +121,30 @@ def compare_size(a: float, b: float, digits: int = 3) -> str:
     return {"larger than": "larger in size than", "smaller than": "smaller in size than"}.get(word, "the same size as")
 
 
+def change_phrase(base_estimate: float, base_p: float, estimate: float, p: float) -> str:
+    """How an estimate stands to a baseline estimate of the same coefficient: 'negative, 45 % smaller in size and
+    no longer significant', 'positive (the sign changes), ...', 'negative, about the same size and still
+    significant' (within 10 % counts as about the same size)."""
+    sign = sign_word(estimate)
+    if np.sign(estimate) != np.sign(base_estimate):
+        sign += " (the sign changes)"
+    ratio = abs(estimate) / abs(base_estimate) if base_estimate != 0 else np.inf
+    if abs(ratio - 1) <= 0.1:
+        size = "about the same size"
+    elif ratio < 1:
+        size = f"{percent(1 - ratio, 0)} smaller in size"
+    else:
+        size = f"{percent(ratio - 1, 0)} larger in size" if np.isfinite(ratio) else "larger in size"
+    before, now = is_significant(base_p), is_significant(p)
+    sig = {
+        (True, True): "still significant",
+        (True, False): "no longer significant",
+        (False, True): "now significant",
+        (False, False): "still not significant",
+    }[(before, now)]
+    return f"{sign}, {size} and {sig}"
+
+
 # --- the article's published values --------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule, critical_values, t_tests
 from .models import SIGNIFICANCE_LEVEL, Design, fit_design, fit_mixed, model_terms
@@ -25,6 +25,23 @@ from .validate import RawData
 
 M3_TERMS = model_terms("M3")
 CONTROLS = [t for t in M3_TERMS if t != "index"]
+
+
+BA_TERMS = ["unemployment_ba_region" if t == "unemployment_municipality" else t for t in M3_TERMS]
+"""Model 3 with the municipality's unemployment replaced by its labour-market (BA) region's (the article's
+footnote 18)."""
+
+
+def ba_region_comparison(frame: pd.DataFrame) -> tuple[dict, int]:
+    """Model 3 as in the article and with BA-region unemployment, fitted on the same rows (those with a BA-region
+    rate). Returns ({'municipality': fit, 'BA region': fit}, rows without a BA-region rate left out)."""
+    usable = frame["unemployment_ba_region"].notna()
+    same = frame[usable]
+    fits = {
+        "municipality": fit_mixed(same, M3_TERMS, model="M3"),
+        "BA region": fit_mixed(same, BA_TERMS, model="M3 (BA-region unemployment)"),
+    }
+    return fits, int((~usable).sum())
 
 
 def variance_inflation(frame: pd.DataFrame, terms: list[str] = M3_TERMS) -> pd.Series:
@@ -371,14 +388,25 @@ def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["quantity", "value", "mc_se"])
 
 
-def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEVEL) -> np.ndarray:
-    """Power of a two-sided z test of coefficient = 0 when the true coefficient is ``effect`` and its standard
-    error is ``se`` (normal approximation)."""
-    z = stats.norm.ppf(1 - alpha / 2)
-    ratio = np.abs(np.asarray(effect, dtype=float)) / se
-    return stats.norm.cdf(ratio - z) + stats.norm.cdf(-ratio - z)
+def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf) -> np.ndarray:
+    """Power of a two-sided test of coefficient = 0 at level ``alpha`` when the true coefficient is ``effect`` and
+    its standard error is ``se``: normal when ``df`` is infinite, otherwise a t test on ``df`` degrees of freedom
+    (the noncentral t distribution with noncentrality effect / se)."""
+    ratio = np.asarray(effect, dtype=float) / se
+    if np.isinf(df):
+        z = stats.norm.ppf(1 - alpha / 2)
+        return stats.norm.cdf(np.abs(ratio) - z) + stats.norm.cdf(-np.abs(ratio) - z)
+    t = stats.t.ppf(1 - alpha / 2, df)
+    size = np.abs(ratio)
+    wrong_side = np.nan_to_num(stats.nct.cdf(-t, df, size), nan=0.0)  # far tail: scipy returns NaN for ~0
+    return stats.nct.sf(t, df, size) + wrong_side
 
 
-def minimum_detectable_effect(se: float, target_power: float = 0.8, alpha: float = SIGNIFICANCE_LEVEL) -> float:
-    """Smallest |effect| detected with ``target_power`` by a two-sided test at ``alpha`` (normal approximation)."""
-    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target_power)) * se)
+def minimum_detectable_effect(
+    se: float, target_power: float = 0.8, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf
+) -> float:
+    """Smallest |effect| detected with ``target_power`` by a two-sided test at ``alpha`` (normal approximation, or
+    a t test on ``df`` degrees of freedom)."""
+    if np.isinf(df):
+        return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target_power)) * se)
+    return float(optimize.brentq(lambda b: power(b, se, alpha, df) - target_power, 0.0, 10 * se))

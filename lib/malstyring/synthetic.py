@@ -29,7 +29,13 @@ Design and assumptions (the article does not pin these down; the book's appendix
   Random-intercept standard deviations are chosen so that a null model gives ICCs close to the article's 0.07
   (office) and 0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
   Model 1 near the published −2410. County effects and office sizes are drawn at fixed normal quantiles in
-  random order, so these targets hold for every seed, not just the default.
+  random order, so their spread is the same on every seed (the ICCs and the log-likelihood still vary with the
+  seed; the calibration report shows by how much).
+* **Precision.** The indicators that are not continuous covariates of the models share a monthly office shock
+  (``OTHER_INDICATOR_COMMON``), so the index varies beyond the effort covariates and Model 3's index standard
+  error falls in the band that the article's −0.026* implies.
+* **Labour-market regions.** Runs of neighbouring municipalities form about 160 BA regions, some crossing a
+  county border; each municipality-year has a labour force of about 13.5 per user with reduced work capacity.
 * **Covariates of the true model** (index, programme dummies, size categories, shares) are computed by the
   generator itself from the arrays it drew, independently of the analysis code (``malstyring.operationalise``),
   so that the recovery tests also check the operationalisation. They follow the article's definitions
@@ -62,10 +68,14 @@ from .codebook import columns
 from .panel import panel_months
 from .reference import indicator_catalogue, published_results
 
-GENERATOR_VERSION = "1.1.0"
-"""1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
-indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``. For the
-same seed only ``nae_exits_to_work`` (office_month.csv) and the manifest differ from 1.0.0."""
+GENERATOR_VERSION = "1.2.0"
+"""1.2.0 (from 1.1.0): a monthly office shock shared by the scorecard indicators that are not effort covariates
+(:data:`OTHER_INDICATOR_COMMON`), and labour-market (BA) regions with a labour force per municipality-year
+(``municipality_year``: ``ba_region_id``, ``labour_force``). The new draws come from a second random stream
+(:func:`_second_stream`), so every draw of 1.1.0 keeps its value: for the same seed only indicator_values.csv,
+municipality_year.csv, ``nae_exits_to_work`` and the manifest differ from 1.1.0.
+1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
+indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``."""
 DEFAULT_SEED = 20180101
 PUBLISHED_INDEX_EFFECT = -0.026
 TARGET_MEAN_SHARE = 0.41
@@ -123,6 +133,27 @@ SIZE_LOADING = -0.25
 """Correlation between an office's scorecard propensity and its (log) size: small offices score a little better."""
 SCORE_LOADING = 0.40
 AR_RHO = 0.5
+OTHER_INDICATOR_COMMON = 0.70
+"""Loading (0–1) of a monthly office shock (AR(1), :data:`AR_RHO`) shared by the indicators that are not effort
+covariates of the models (:data:`OTHER_INDICATORS`): 'the rest of the scorecard' moves together from month to
+month, as the article's reading of internal noise suggests. Each indicator's own distribution, and so Figure 2, is
+unchanged; the index gains variation of its own beyond the effort covariates. Sized so that Model 3's index
+standard error falls in the band the article's −0.026* implies (calibration target ``se_M3_index``); the price is
+a wider index distribution (the yearly share above 75 % rises)."""
+JOURNAL_LEVEL = 0.905
+"""Typical share of journal entries made within 24 hours (before icicles); the article's national mean is near
+0.90."""
+JOURNAL_MONTH_SD = 0.010
+"""Month-to-month noise of the journal share around an office's level."""
+ICICLE_DEPTH = (0.12, 0.24)
+"""An icicle month lowers the journal share by a uniform draw in this range (the article: drops to about 0.70)."""
+GRADED_SICK_LEAVE = (0.25, 0.05, 0.03)
+"""Graded sick leave at 12 weeks: office level mean and SD, month-to-month SD (no published target)."""
+N_BA_REGIONS = 160
+"""About this many labour-market (BA) regions (NIBR's 2013 division has 160): runs of neighbouring municipalities,
+some crossing a county border."""
+LABOUR_FORCE_PER_USER = 13.5
+"""Labour force per user with reduced work capacity (about 2.7 million against 200,000 nationally)."""
 
 DEMOGRAPHY = {
     "upper_secondary_share": "upper_secondary",
@@ -140,6 +171,17 @@ EFFORT_INDICATORS = {
     "journal_24h_share": "journal_24h",
 }
 """Continuous effort covariates that are scorecard indicator values, in every month (on the scorecard or not)."""
+OTHER_INDICATORS = (
+    "young_nae_activity_plan",
+    "dialogue_meeting_2",
+    "nae_follow_up_6m",
+    "market_share",
+    "young_jobseekers_follow_up_3m",
+    "aap_follow_up_decision",
+    "aap_activity_plan",
+)
+"""Indicators of :data:`INDICATOR_DESIGN` that no model uses as a continuous covariate (the follow-up shares of
+the effort block are ``jobseekers_follow_up_3m`` and, from 2015, ``follow_up_combined_3m``)."""
 ATTAINMENT_DUMMIES = {
     "att_employer_assistance": "employer_assistance",
     "att_contact_48h": "contact_48h",
@@ -245,6 +287,8 @@ class _Draws:
     income: np.ndarray  # (n_m, n_years) median household income, NOK, whole kroner
     students: np.ndarray  # (n_m, n_years) student share 0–1
     muni_years: np.ndarray  # (n_years,) 2011..2015
+    ba_region: np.ndarray  # (n_m,) BA-region code of each municipality
+    labour_force: np.ndarray  # (n_m, n_years) persons
     with_plan: np.ndarray | None = None  # users with an activity plan (int); drawn last, see generate_tables
 
 
@@ -316,9 +360,15 @@ def _draw_staff(rng: np.random.Generator, n_t: int, years: np.ndarray, county_id
 
 
 def _draw_indicators(
-    rng: np.random.Generator, years: np.ndarray, a_office: np.ndarray, a_county_office: np.ndarray, sick_leave
+    rng: np.random.Generator,
+    years: np.ndarray,
+    a_office: np.ndarray,
+    a_county_office: np.ndarray,
+    sick_leave,
+    common: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Monthly scorecard indicator values (shares 0–1), (n_o, n_t) per indicator code."""
+    """Monthly scorecard indicator values (shares 0–1), (n_o, n_t) per indicator code. ``common`` is the shared
+    monthly office shock (standard normal AR(1), (n_o, n_t)) of :data:`OTHER_INDICATORS`."""
     n_o, n_t = len(a_office), len(years)
     cat = indicator_catalogue()
     values: dict[str, np.ndarray] = {}
@@ -329,17 +379,48 @@ def _draw_indicators(
         total_sd = np.sqrt(loading**2 + noise_sd**2 + 0.2**2)
         q = norm.ppf(p_met) * total_sd
         z = q + year_shift[None, :] + loading * a_office[:, None] + a_county_office[:, None]
-        z = z + noise_sd * _ar1(rng, (n_o, n_t), AR_RHO)
+        shared = OTHER_INDICATOR_COMMON if code in OTHER_INDICATORS else 0.0
+        own = _ar1(rng, (n_o, n_t), AR_RHO)  # drawn for every indicator, so the stream matches version 1.1.0
+        z = z + noise_sd * (np.sqrt(1 - shared**2) * own + shared * common)
         values[code] = np.clip(cat.loc[code, "target"] + scale * z, 0.0005, 0.9995)
     values["sick_leave"] = sick_leave
-    values["graded_sick_leave_12w"] = _monthly(rng, rng.normal(0.25, 0.05, n_o), n_t, 0.03)
+    graded_mean, graded_sd, graded_month_sd = GRADED_SICK_LEAVE
+    values["graded_sick_leave_12w"] = _monthly(rng, rng.normal(graded_mean, graded_sd, n_o), n_t, graded_month_sd)
     icicle_rate = rng.beta(0.8, 12, n_o)
     icicles = rng.random((n_o, n_t)) < icicle_rate[:, None]
-    depth = rng.uniform(0.12, 0.24, (n_o, n_t))
-    journal_level = 0.905 + 0.012 * a_office + 0.004 * rng.standard_normal(n_o)
-    journal = journal_level[:, None] + 0.010 * rng.standard_normal((n_o, n_t)) - icicles * depth
+    depth = rng.uniform(*ICICLE_DEPTH, (n_o, n_t))
+    journal_level = JOURNAL_LEVEL + 0.012 * a_office + 0.004 * rng.standard_normal(n_o)
+    journal = journal_level[:, None] + JOURNAL_MONTH_SD * rng.standard_normal((n_o, n_t)) - icicles * depth
     values["journal_24h"] = np.clip(journal, 0.3, 0.999)
     return values
+
+
+def _second_stream(seed: int) -> np.random.Generator:
+    """The random stream of the draws added in version 1.2.0 (independent of the main stream, same seed)."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+
+
+def _draw_ba_regions(rng: np.random.Generator, municipality_ids: np.ndarray) -> np.ndarray:
+    """A BA-region code per municipality ('BA001', ...): runs of 1–8 consecutive municipality numbers (neighbours,
+    in county order), about :data:`N_BA_REGIONS` runs in all; a run may cross into the next county."""
+    order = np.argsort(municipality_ids, kind="stable")
+    mean_size = len(municipality_ids) / N_BA_REGIONS
+    sizes = []
+    while sum(sizes) < len(order):
+        sizes.append(int(min(8, 1 + rng.poisson(mean_size - 1))))
+    region_of_position = np.repeat(np.arange(len(sizes)), sizes)[: len(order)]
+    out = np.empty(len(order), dtype=object)
+    out[order] = [f"BA{r + 1:03d}" for r in region_of_position]
+    return out
+
+
+def _draw_labour_force(rng: np.random.Generator, users: np.ndarray, muni_idx: np.ndarray, n_m: int) -> np.ndarray:
+    """Labour force (persons) per municipality (n_m,) and year 2011–2015 (n_m, 5): about
+    :data:`LABOUR_FORCE_PER_USER` per user with reduced work capacity in 2012, growing 1 % a year."""
+    users_2012 = np.bincount(muni_idx, weights=users[:, :12].mean(axis=1), minlength=n_m)
+    base = users_2012 * LABOUR_FORCE_PER_USER * np.exp(0.15 * rng.standard_normal(n_m))
+    years = np.arange(FIRST_DATA_YEAR, 2016)
+    return np.rint(base[:, None] * 1.01 ** (years - 2012)[None, :]).astype(int)
 
 
 def _draw_areas(rng: np.random.Generator, n_c: int, n_t: int, m_county: np.ndarray) -> dict:
@@ -372,8 +453,9 @@ def _draw_areas(rng: np.random.Generator, n_c: int, n_t: int, m_county: np.ndarr
     }
 
 
-def _draw_panel(rng: np.random.Generator, scale: int) -> _Draws:
-    """Draw everything but the activity plans and the outcome, in the order that keeps scale-1 files unchanged."""
+def _draw_panel(rng: np.random.Generator, scale: int, second: np.random.Generator) -> _Draws:
+    """Draw everything but the activity plans and the outcome, in the order that keeps scale-1 files unchanged;
+    ``second`` is the stream of the draws added in version 1.2.0."""
     offices = _offices(rng, scale)
     months = panel_months()
     n_o, n_t = len(offices), len(months)
@@ -389,8 +471,11 @@ def _draw_panel(rng: np.random.Generator, scale: int) -> _Draws:
     oslo = (offices["county_id"] == "03").to_numpy()
     user_draws = _draw_users(rng, users, oslo)
     staff_draws = _draw_staff(rng, n_t, years, county_idx, len(county_codes))
-    values = _draw_indicators(rng, years, a_office, a_county[county_idx], staff_draws["sick_leave"])
+    common = _ar1(second, (n_o, n_t), AR_RHO)
+    values = _draw_indicators(rng, years, a_office, a_county[county_idx], staff_draws["sick_leave"], common)
     areas = _draw_areas(rng, len(county_codes), n_t, munis["county_id"].map(county_pos).to_numpy())
+    areas["ba_region"] = _draw_ba_regions(second, munis["municipality_id"].to_numpy())
+    areas["labour_force"] = _draw_labour_force(second, users, muni_idx, len(munis))
     return _Draws(
         offices=offices,
         months=months,
@@ -563,6 +648,8 @@ def _tables(d: _Draws) -> dict[str, pd.DataFrame]:
             "year": np.tile(d.muni_years, n_m),
             "median_household_income_nok": d.income.reshape(-1),
             "student_share": d.students.reshape(-1),
+            "labour_force": d.labour_force.reshape(-1),
+            "ba_region_id": np.repeat(d.ba_region, len(d.muni_years)),
         }
     )
     ids = d.offices["office_id"].to_numpy()
@@ -672,7 +759,7 @@ def generate_tables(
     """
     scale = _check_scale(scale)
     rng = np.random.default_rng(seed)
-    d = _draw_panel(rng, scale)
+    d = _draw_panel(rng, scale, _second_stream(seed))
     d.with_plan = rng.binomial(d.users, d.plan_p)  # drawn here (after the area controls) as in version 1.0.0
     _round_as_written(d)
     cov = _true_covariates(d)

@@ -214,6 +214,14 @@ def _cross_checks(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Pro
     if missing.any():
         k, n = _key_strings(offices, ["office_id"], missing)
         problems.append(Problem(files["offices"], "county_id", f"no rows in {files['county_month']}", k, n))
+    # a municipality belongs to one labour-market (BA) region in every year
+    my = t["municipality_year"]
+    regions = my.groupby("municipality_id")["ba_region_id"].nunique()
+    moved = my["municipality_id"].isin(set(regions.index[regions > 1]))
+    if moved.any():
+        k, n = _key_strings(my, ["municipality_id", "year"], moved)
+        rule = "municipality in two BA regions (a municipality's ba_region_id must be the same in every year)"
+        problems.append(Problem(files["municipality_year"], "ba_region_id", rule, k, n))
     return problems
 
 
