@@ -59,6 +59,8 @@ REQUIRED = {
         "m6_att_sig",
         "m13_kept",
         "m46_kept",
+        "m3_jobmatch_phrase",
+        "m3_jobmatch_vs_article",
     ],
     "08_robustness": [
         "main_claim",
@@ -74,6 +76,11 @@ REQUIRED = {
         "dl_sum_claim",
         "terms_sig_article",
         "terms_sig_book",
+        "ba_claim",
+        "wt_claim",
+        "lag_index_claim",
+        "lag_index_article",
+        "lag_coef_claim",
     ],
 }
 INDEX_EFFECTS = {"positive": 0.05, "zero": 0.0, "default": PUBLISHED_INDEX_EFFECT}
