@@ -1,5 +1,6 @@
 """Verdicts on the article's year patterns (malstyring.verdicts), on hand-made shares."""
 
+import pandas as pd
 import pytest
 
 from malstyring.verdicts import last_year_rise, last_year_rise_text, shares_by_year_text
@@ -51,6 +52,9 @@ def test_a_common_earlier_year_breaks_the_first_half():
 def test_years_are_sorted_and_listed():
     shares = {2015: 0.203, 2012: 0.129, 2014: 0.142, 2013: 0.215}
     assert last_year_rise(shares).last == 2015
+    series = pd.Series(shares).sort_values()  # a Series iterates over its values: the years must come from the index
+    assert last_year_rise(series) == last_year_rise(shares)
+    assert shares_by_year_text(series) == shares_by_year_text(shares)
     assert shares_by_year_text(shares) == (
         f"12.9{NBSP}% in 2012, 21.5{NBSP}% in 2013, 14.2{NBSP}% in 2014 and 20.3{NBSP}% in 2015"
     )

@@ -80,7 +80,7 @@ def last_year_rise(
     shares: Mapping[int, float], digits: int = 1, uncommon_below: float = UNCOMMON_BELOW
 ) -> LastYearRise:
     """Check the pattern 'uncommon in every earlier year, more common in the last year than in any earlier year'
-    on ``shares`` (year -> share 0–1, at least two years)."""
+    on ``shares`` (year -> share 0–1, a dict or a pandas Series by year, at least two years)."""
     shares = {int(year): float(share) for year, share in shares.items()}
     if len(shares) < 2:
         raise ValueError(f"last_year_rise: needs at least two years, got {sorted(shares)}")
@@ -98,7 +98,8 @@ def last_year_rise(
 
 
 def shares_by_year_text(shares: Mapping[int, float], digits: int = 1) -> str:
-    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015'."""
+    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015' (a dict or a pandas Series by year)."""
+    shares = {int(year): float(share) for year, share in shares.items()}
     return join_words([f"{percent(shares[year], digits)} in {year}" for year in sorted(shares)])
 
 
