@@ -13,6 +13,11 @@ in the PDF alike. This extension registers
   unknown co-authors), which ``author_year`` would print as "Raaum and others", and with round brackets and
   semicolons between works, "(Raaum et al., 2002; Røed et al., 2012)", where ``author_year`` prints
   "[Raaum et al., 2002, Røed et al., 2012]".
+
+Both print a work whose author name already holds its year – a numbered public report such as "NOU 1984: 23" –
+without the year a second time: "(NOU 1984: 23)", "NOU 2003: 6 (p. 43)" and the label "NOU 1984: 23", where
+``author_year`` would print "(NOU 1984: 23, 1984)". Pages go in the citation's post-text, as sphinxcontrib-bibtex
+reads it: ``{cite:t}`busch2009{p. 226}``` prints "Busch et al. (2009, p. 226)".
 """
 
 import dataclasses
@@ -39,7 +44,13 @@ from pybtex.style.template import (
 from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
 from sphinxcontrib.bibtex.style.referencing import BracketStyle, PersonStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
+    BasicAuthorYearParentheticalReferenceStyle,
+    BasicAuthorYearTextualReferenceStyle,
+)
 from sphinxcontrib.bibtex.style.template import join as bibtex_join
+from sphinxcontrib.bibtex.style.template import join2, post_text, pre_text, reference
+from sphinxcontrib.bibtex.style.template import year as bibtex_year
 
 ET_AL = "et al."
 
@@ -62,15 +73,27 @@ def _author_label(persons) -> str:
     return " and ".join(_surname(person) for person in known)
 
 
+def _name_holds_year(entry) -> bool:
+    """The first author's name already holds the entry's year: a numbered report cited by its number
+    ("NOU 1984: 23"), which an author-year citation must not follow with the year again."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    year = str(entry.fields.get("year", "")).strip()
+    return bool(persons and year) and year in _surname(persons[0])
+
+
 class LabelStyle(BaseLabelStyle):
     """Labels "Author Year": one or two surnames, or the first surname and "et al." (three or more authors, or a
-    list that ends in ``and others``); the year field as it stands, so 2018a and 2018b stay apart."""
+    list that ends in ``and others``); the year field as it stands, so 2018a and 2018b stay apart; the name alone
+    when it holds the year ("NOU 1984: 23")."""
 
     def format_labels(self, sorted_entries):
         for entry in sorted_entries:
             persons = entry.persons.get("author") or entry.persons.get("editor") or []
             who = _author_label(persons) or str(entry.fields.get("title", entry.key))
-            yield f"{who} {entry.fields.get('year', 'n.d.')}".strip()
+            if _name_holds_year(entry):
+                yield who
+            else:
+                yield f"{who} {entry.fields.get('year', 'n.d.')}".strip()
 
 
 class SortingStyle(AuthorYearTitleSorting):
@@ -158,11 +181,80 @@ def _round_brackets():
     return BracketStyle(left="(", right=")", sep="; ")
 
 
+@node
+def _year_unless_in_name(children, data):
+    """The year, or nothing when the author's name already holds it ("NOU 1984: 23")."""
+    assert not children
+    return Text() if _name_holds_year(data["entry"]) else bibtex_year.format_data(data)
+
+
+@node
+def _when_name_holds_year(children, data):
+    """The first child for a work whose author name holds the year, the second for any other work."""
+    numbered, other = children
+    return (numbered if _name_holds_year(data["entry"]) else other).format_data(data)
+
+
+@node
+def _notes_in_brackets(children, data, left="(", right=")", sep=" "):
+    """The citation's pre- and post-text in brackets ("(p. 43)"), or nothing when it has neither."""
+    assert not children
+    info = data["reference_info"]
+    notes = [text for text in (info.pre_text, info.post_text) if text]
+    return Text(left, sep.join(notes), right) if notes else Text()
+
+
+@dataclasses.dataclass
+class ParentheticalStyle(BasicAuthorYearParentheticalReferenceStyle):
+    """ "(Busch et al., 2009, p. 226)"; "(NOU 1984: 23)" without the year again."""
+
+    def inner(self, role_name):
+        """sphinxcontrib-bibtex's template with :func:`_year_unless_in_name` for its ``year``."""
+        return join2(sep1=self.pre_text_sep, sep2=self.post_text_sep)[
+            pre_text,
+            reference[
+                bibtex_join(sep=self.author_year_sep)[
+                    self.person.author_or_editor_or_title(full="s" in role_name),
+                    _year_unless_in_name,
+                ]
+            ],
+            post_text,
+        ]
+
+
+@dataclasses.dataclass
+class TextualStyle(BasicAuthorYearTextualReferenceStyle):
+    """ "Busch et al. (2009, p. 226)"; for a numbered report the linked name and any page: "NOU 2003: 6 (p. 43)"."""
+
+    def inner(self, role_name):
+        numbered = bibtex_join(sep=self.text_reference_sep)[
+            reference[self.person.author_or_editor_or_title(full="s" in role_name)],
+            _notes_in_brackets(left=self.bracket.left, right=self.bracket.right, sep=self.pre_text_sep),
+        ]
+        return _when_name_holds_year[numbered, super().inner(role_name)]
+
+
 @dataclasses.dataclass
 class AuthorYearEtAlReferenceStyle(AuthorYearReferenceStyle):
     bracket_textual: BracketStyle = dataclasses.field(default_factory=_round_brackets)
     bracket_parenthetical: BracketStyle = dataclasses.field(default_factory=_round_brackets)
     person: PersonStyle = dataclasses.field(default_factory=EtAlPersonStyle)
+
+    def __post_init__(self):
+        """sphinxcontrib-bibtex's author-year styles, the parenthetical and textual ones replaced by the two above
+        (same settings), so a numbered report is cited without its year twice."""
+        super().__post_init__()
+        replace = {
+            BasicAuthorYearParentheticalReferenceStyle: ParentheticalStyle,
+            BasicAuthorYearTextualReferenceStyle: TextualStyle,
+        }
+        self.styles = [
+            replace[type(style)](**{f.name: getattr(style, f.name) for f in dataclasses.fields(style)})
+            if type(style) in replace
+            else style
+            for style in self.styles
+        ]
+        self.role_style.update((name, style) for style in self.styles for name in style.role_names())
 
 
 register_pybtex_plugin("pybtex.style.labels", "authoryear", LabelStyle)
