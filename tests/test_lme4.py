@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from malstyring.models import MODELS, Design, fit_at_ratios, fit_model, model_terms
-from tests.r_reference import Job, reference_results
+from tests.r_reference import RESULTS_DIR, Job, frame_csv, reference_results, spec_csv, stored_path
 
 SEEDS = (4, 20180101)
 CR2_SEED = 20180101
@@ -117,3 +117,11 @@ def test_cr2_and_satterthwaite_match_clubsandwich(reference, model):
     assert df.max() < fit.n_groups - 1
     if model in ("M3", "M6"):
         assert df.min() < df.max() / 2
+
+
+def test_no_stale_reference_results(reference):
+    """Every stored R result belongs to a current job: a file left behind by an earlier frame, model set or script
+    would be dead weight that no test reads (delete it)."""
+    current = {stored_path(job, frame_csv(job.seed, job.models), spec_csv(job.models)).name for job in JOBS}
+    stale = sorted(p.name for p in RESULTS_DIR.glob("*.csv") if p.name not in current)
+    assert not stale, f"stale R reference results in {RESULTS_DIR}: {stale}"

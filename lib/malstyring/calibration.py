@@ -101,7 +101,7 @@ def _index_values(raw: RawData) -> dict[str, float]:
         "index_above_90": (index["index"] > 0.9).mean(),
         "index_above_75_max_year": _yearly_share(index, lambda s: s > 0.75).max(),
         "index_below_40_max_2012_2014": below_40.loc[[2012, 2013, 2014]].max(),
-        "index_below_40_change": below_40.loc[2015] - below_40.loc[2012],
+        "index_below_40_change": below_40.loc[2015] - below_40.loc[[2012, 2013, 2014]].max(),
         "index_mean_change": yearly_mean.loc[2015] - yearly_mean.loc[2012],
     }
 

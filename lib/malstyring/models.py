@@ -855,5 +855,15 @@ def predict_at_means(
 
 
 def convergence_report(fits: dict[str, MixedFit]) -> str:
-    """Markdown: one line per model with its convergence note."""
-    return "\n".join(f"- {name}: {fit.convergence.note()}." for name, fit in fits.items())
+    """One sentence for readers: that every model reached the maximum of its likelihood, or, model by model, the
+    convergence notes of those that did not or that carry a caveat (a variance at zero, a second optimum)."""
+    names = list(fits)
+    caveats = {
+        n: f.convergence.note()
+        for n, f in fits.items()
+        if f.convergence.note() != f"converged ({f.convergence.optimiser})"
+    }
+    models = f"Models {names[0][1:]}–{names[-1][1:]}" if len(names) > 1 else f"Model {names[0][1:]}"
+    if not caveats:
+        return f"{models}: each fit reached the maximum of its likelihood (no variance at zero, no second optimum)."
+    return f"{models}: " + "; ".join(f"{n}: {note}" for n, note in caveats.items()) + "."

@@ -13,7 +13,7 @@ import pandas as pd
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule  # noqa: F401 (RULES for the chapters)
 from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
 from .reference import published_results
-from .tables import AGREE, DISAGREE, MINUS, agreement, fmt, integer, percent  # noqa: F401 (re-exported)
+from .tables import AGREE, DISAGREE, MINUS, agreement, fmt, fmt_coef, integer, percent  # noqa: F401 (re-exported)
 
 STRONG_LEVEL = 0.01
 """The article's second level (** p < 0.01)."""
@@ -191,7 +191,7 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
 def estimate_text(fit: MixedFit, term: str, digits: int = 3, rule: InferenceRule = BOOK_RULE) -> str:
     """'−0.028* (SE 0.011)': coefficient with the article's stars and the standard error, both under ``rule``."""
     row = fit.tidy(vcov=rule.vcov, df=rule.df).loc[term]
-    return f"{number(row['estimate'], digits)}{row['stars']} (SE {number(row['se'], digits)})"
+    return f"{fmt_coef(row['estimate'], digits)}{row['stars']} (SE {fmt_coef(row['se'], digits)})"
 
 
 RECORD_DIGITS = 6

@@ -143,6 +143,13 @@ def fmt_coef(x: float, digits: int = 3) -> str:
     return fmt(x, digits)
 
 
+def fmt_p(p: float) -> str:
+    """A p-value in a table cell: three decimals, or '< 0.001' where it would print as 0.000."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return "<\u00a00.001" if p < 0.0005 else f"{p:.3f}"
+
+
 AGREE = "="
 SIGN_ONLY = "s"
 DISAGREE = "x"
