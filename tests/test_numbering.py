@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
-NUMBERED = re.compile(r"\b(?:Tables?|Figures?|Fig\.) \d")
-QUALIFIED = re.compile(r"article's (?:own )?(?:Tables?|Figures?) \d")
+NUMBERED = re.compile(r"\b(?:Tables?|Figures?|Fig\.)\s+\d")
+QUALIFIED = re.compile(r"article's\s+(?:own\s+)?(?:Tables?|Figures?)\s+\d")
 ROLE = re.compile(r"\{(?:numref|ref|glue:text|glue:figure|glue|cite:[tp])\}`[^`]*`")
 FENCE = re.compile(r"^```\{code-cell\}.*?^```$", re.S | re.M)
 RECORD = "application/papermill.record/text/plain"
@@ -62,4 +62,6 @@ def test_the_checker_tells_the_article_from_the_book():
     assert unqualified("In Table 1 the index is negative.")
     assert unqualified("as Figure 6 shows")
     assert not unqualified("the article's Table 1 and the article's Figures 3–4")
+    assert not unqualified("From the article's\nFigure 5, the article concludes")
+    assert unqualified("its\nTable 2 prints")
     assert not unqualified("re-estimated here in {numref}`tbl-model-1-3`")
