@@ -23,9 +23,9 @@ from malstyring.calibration import (
     format_value,
     read_targets,
     spread_summary,
-    star_band,
     star_band_targets,
 )
+from malstyring.inference import star_band
 from malstyring.models import fit_mixed, fit_models
 from malstyring.operationalise import FrameOptions, build_frame
 from malstyring.synthetic import DEFAULT_SEED, generate_tables

@@ -34,8 +34,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from .inference import star_band
 from .models import MixedFit
 from .operationalise import goal_attainment_index
 from .panel import year_of
@@ -61,15 +61,18 @@ SUPPRESSED = "not shown (disclosure control)"
 
 
 def _office_values(raw: RawData) -> dict[str, float]:
-    """Office counts and sizes; staff is each office's mean number of state employees over the months."""
+    """Office counts and sizes. The shares of offices above 9 and 20 staff use each office's mean number of state
+    employees over the months; the smallest and largest office are the fewest and most state employees in any
+    office-month (the article's 'one' and '178' are counts of staff, read as the extremes of the period)."""
     offices = raw["offices"]
+    per_month = raw["office_month"]["state_employees"]
     staff = raw["office_month"].groupby("office_id")["state_employees"].mean()
     return {
         "n_offices": offices["office_id"].nunique(),
         "n_counties": offices["county_id"].nunique(),
         "n_pilot_offices": int(offices["pilot"].sum()),
-        "smallest_office_staff": staff.min(),
-        "largest_office_staff": staff.max(),
+        "smallest_office_staff": float(per_month.min()),
+        "largest_office_staff": float(per_month.max()),
         "offices_over_9_staff": (staff > 9).mean(),
         "offices_over_20_staff": (staff > 20).mean(),
     }
@@ -169,25 +172,9 @@ def calibration_values(
 
 # --- star-implied standard-error bands ------------------------------------------------------------------------------
 
-PRINTED_HALF_UNIT = 0.0005
-"""Half the last printed digit of a published coefficient (three decimals)."""
-Z_05, Z_01 = norm.ppf(0.975), norm.ppf(0.995)
-
 
 def se_target_id(model: str, variable: str) -> str:
     return f"se_{model}_{variable}"
-
-
-def star_band(value: float, stars: str) -> tuple[float, float]:
-    """The standard errors (low, high) that a printed coefficient ``value`` with ``stars`` allows, read against a
-    normal distribution: * → [(|b| - 0.0005) / z(0.995), (|b| + 0.0005) / z(0.975)], ** → [0, (|b| + 0.0005) /
-    z(0.995)]. Raises for a coefficient without stars (it only bounds the SE from below)."""
-    size = abs(value)
-    if stars == "*":
-        return max(size - PRINTED_HALF_UNIT, 0.0) / Z_01, (size + PRINTED_HALF_UNIT) / Z_05
-    if stars == "**":
-        return 0.0, (size + PRINTED_HALF_UNIT) / Z_01
-    raise ValueError(f"no star-implied band for stars {stars!r}")
 
 
 @cache

@@ -353,7 +353,7 @@ def plot_specification_curve(curve: pd.DataFrame, choices: dict[str, list], trut
     x = np.arange(1, n + 1)
     top.axhline(0, color=GREYS[2], linewidth=1)
     if truth is not None:
-        top.axhline(truth, color=GREYS[1], linestyle="--", linewidth=1, label=f"True effect ({truth:+.3f})")
+        top.axhline(truth, color=GREYS[1], linestyle="--", linewidth=1, label=f"True effect ({fmt(truth)})")
     top.vlines(x, curve["low"], curve["high"], color=GREYS[2], linewidth=1.2)
     sig = curve["significant"].to_numpy()
     top.scatter(x[sig], curve["estimate"][sig], s=14, color=GREYS[0], label="Significant at 5 %", zorder=3)
@@ -409,7 +409,7 @@ def plot_power(effects: np.ndarray, power: np.ndarray, published: float, mde: fl
     fig, ax = new_figure(TEXT_WIDTH, 3.3)
     ax.plot(effects, power, color=GREYS[0], linewidth=2)
     ax.axhline(0.8, color=GREYS[2], linestyle=":", linewidth=1)
-    ax.axvline(published, color=GREYS[1], linestyle="--", linewidth=1, label=f"Published size ({published:+.3f})")
+    ax.axvline(published, color=GREYS[1], linestyle="--", linewidth=1, label=f"Published size ({fmt(published)})")
     for sign in (-1, 1):
         ax.axvline(sign * mde, color=GREYS[1], linestyle=":", linewidth=1)
     ax.annotate(

@@ -126,6 +126,42 @@ def critical_values(level: float, df: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1, df)))
 
 
+PRINTED_HALF_UNIT = 0.0005
+"""Half the last printed digit of a published coefficient (three decimals)."""
+
+
+def star_band(value: float, stars: str) -> tuple[float, float]:
+    """The standard errors (low, high) that a printed coefficient ``value`` with ``stars`` allows, read against a
+    normal distribution: * → [(|b| - 0.0005) / z(0.995), (|b| + 0.0005) / z(0.975)], ** → [0, (|b| + 0.0005) /
+    z(0.995)]. Raises for a coefficient without stars (it only bounds the SE from below)."""
+    size = abs(value)
+    z05, z01 = stats.norm.ppf(0.975), stats.norm.ppf(0.995)
+    if stars == "*":
+        return max(size - PRINTED_HALF_UNIT, 0.0) / z01, (size + PRINTED_HALF_UNIT) / z05
+    if stars == "**":
+        return 0.0, (size + PRINTED_HALF_UNIT) / z01
+    raise ValueError(f"no star-implied band for stars {stars!r}")
+
+
+STAR_FATE = ("survives", "fails", "undetermined")
+
+
+def star_fate(value: float, stars: str, df: float, level: float = SIGNIFICANCE_LEVEL) -> str:
+    """Whether a published star would survive a t test on ``df`` degrees of freedom (the book's few-cluster
+    reading), given only what the star and the printed value say about the standard error (:func:`star_band`):
+    'survives' if every allowed (coefficient, SE) pair stays significant at ``level``, 'fails' if none does,
+    'undetermined' otherwise. Assumes the few-cluster standard error is close to the clustered one the star
+    bounds (CR2 is CR1 corrected for bias; in the book's data the two differ by a few per cent)."""
+    low, high = star_band(value, stars)
+    size = abs(value)
+    t_crit = float(stats.t.ppf(1 - level / 2, df))
+    if max(size - PRINTED_HALF_UNIT, 0.0) / high > t_crit:
+        return "survives"
+    if low > 0 and (size + PRINTED_HALF_UNIT) / low <= t_crit:
+        return "fails"
+    return "undetermined"
+
+
 ZERO_EIGENVALUE = 1e-12
 """Eigenvalues below this count as zero in the inverse square root (clubSandwich's ``matrix_power`` tolerance)."""
 

@@ -844,14 +844,21 @@ def fit_models(frame: pd.DataFrame, models=MODELS, verbose: bool = False) -> dic
 
 
 def predict_at_means(
-    fit: MixedFit, frame: pd.DataFrame, variable: str, grid: np.ndarray, level: float = 0.95
+    fit: MixedFit,
+    frame: pd.DataFrame,
+    variable: str,
+    grid: np.ndarray,
+    level: float = 0.95,
+    vcov: str = ARTICLE_RULE.vcov,
+    df: str = ARTICLE_RULE.df,
 ) -> pd.DataFrame:
-    """Predictions across ``grid`` values of ``variable`` with the other terms at their means in ``frame``."""
+    """Predictions across ``grid`` values of ``variable`` with the other terms at their means in ``frame``, with a
+    ``level`` confidence band under the rule (``vcov``, ``df``)."""
     if variable not in fit.terms:
         raise ValueError(f"{variable!r} is not a term of model {fit.model}")
     rows = pd.DataFrame([frame[fit.terms].mean()] * len(grid)).reset_index(drop=True)
     rows[variable] = np.asarray(grid, dtype=float)
-    return pd.concat([rows[[variable]], fit.predict(rows, level)], axis=1)
+    return pd.concat([rows[[variable]], fit.predict(rows, level, vcov, df)], axis=1)
 
 
 def convergence_report(fits: dict[str, MixedFit]) -> str:

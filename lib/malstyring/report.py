@@ -177,6 +177,13 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
     text = f"the article's {number(value)}{st}"
     code = agrees(estimate, p, model, variable)
     if code == AGREE:
+        here, there = stars(p), st
+        if here and there and here != there:  # both significant at 5 %, only one of them at 1 %
+            which = "this build's" if len(here) > len(there) else "the article's"
+            return (
+                f"agrees with {text} in sign and in significance at the 5\u00a0% level ({which} estimate is also "
+                "significant at the 1\u00a0% level)"
+            )
         return f"agrees with {text} in sign and significance"
     if code == DISAGREE:
         both_insignificant = not is_significant(p) and not st
@@ -189,9 +196,10 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
 
 
 def estimate_text(fit: MixedFit, term: str, digits: int = 3, rule: InferenceRule = BOOK_RULE) -> str:
-    """'−0.028* (SE 0.011)': coefficient with the article's stars and the standard error, both under ``rule``."""
+    """'−0.028* (CR2 SE 0.011)': coefficient with the article's stars and the standard error, both under ``rule``
+    (the standard error is named by its type)."""
     row = fit.tidy(vcov=rule.vcov, df=rule.df).loc[term]
-    return f"{fmt_coef(row['estimate'], digits)}{row['stars']} (SE {fmt_coef(row['se'], digits)})"
+    return f"{fmt_coef(row['estimate'], digits)}{row['stars']} ({rule.vcov} SE {fmt_coef(row['se'], digits)})"
 
 
 RECORD_DIGITS = 6

@@ -6,11 +6,12 @@ numbered and can be cross-referenced with ``{numref}``.
 """
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-from .inference import BOOK_RULE
+from .inference import BOOK_RULE, star_fate
 from .reference import variables
 
 
@@ -122,8 +123,10 @@ def fmt(x: float, digits: int = 3) -> str:
 
 
 def percent(share: float, digits: int = 0) -> str:
-    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus)."""
-    return f"{share * 100:.{digits}f}\u00a0%".replace("-", MINUS)
+    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus); halves are
+    rounded up in size (3/24 prints as '13 %', not '12 %'), as a reader rounds."""
+    value = Decimal(repr(float(share) * 100)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{value:.{digits}f}\u00a0%".replace("-", MINUS)
 
 
 def integer(n: int) -> str:
@@ -170,8 +173,9 @@ def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, 
     """Long comparison of reproduced and published coefficients, one row per (model, variable) in article order.
 
     Columns: model, variable, label_en, label_no, estimate, se_cluster, stars (both under the article's rule),
-    book_stars and book_p (the stars and p-value under the book's few-cluster rule), published, published_stars,
-    agree.
+    book_stars, book_p and book_df (the stars, p-value and Satterthwaite df under the book's few-cluster rule),
+    published, published_stars, article_fate (whether the article's star would survive that rule with this
+    design's df, :func:`malstyring.inference.star_fate`; '' where there is no star or no estimate), agree.
     """
     rows = []
     for model in models:
@@ -193,10 +197,13 @@ def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, 
                 "stars": est["stars"] if est is not None else "",
                 "book_stars": book.loc[var, "stars"] if est is not None else "",
                 "book_p": book.loc[var, "p"] if est is not None else np.nan,
+                "book_df": book.loc[var, "df"] if est is not None else np.nan,
                 "published": float(pub.loc[var, "value"]) if var in pub.index else np.nan,
                 "published_stars": pub.loc[var, "stars"] if var in pub.index else "",
             }
             both = est is not None and var in pub.index
+            starred = both and row["published_stars"] != "" and var != "Intercept"
+            row["article_fate"] = star_fate(row["published"], row["published_stars"], row["book_df"]) if starred else ""
             row["agree"] = (
                 agreement(row["estimate"], row["stars"], row["published"], row["published_stars"]) if both else ""
             )
@@ -208,6 +215,9 @@ STAR_LOST = "\u2020"
 """Marks a coefficient significant at 5 % under the article's rule but not under the book's (dagger)."""
 STAR_GAINED = "\u2021"
 """Marks a coefficient significant at 5 % under the book's rule but not under the article's (double dagger)."""
+FATE_MARKS = {"survives": "", "fails": "\u00d7", "undetermined": "?"}
+"""Marks on a published star: × it would not survive the book's rule with this design's degrees of freedom, ? its
+printed value and star cannot tell."""
 
 
 def star_change(row) -> str:
@@ -242,7 +252,8 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
             else:
                 rep.append("")
             if v in sub.index and np.isfinite(sub.loc[v, "published"]):
-                pub.append(f"{fmt(sub.loc[v, 'published'])}{sub.loc[v, 'published_stars']}")
+                mark = FATE_MARKS.get(sub.loc[v, "article_fate"], "")
+                pub.append(f"{fmt(sub.loc[v, 'published'])}{sub.loc[v, 'published_stars']}{mark}")
             else:
                 pub.append("")
             if v in sub.index and sub.loc[v, "agree"]:
