@@ -237,7 +237,7 @@ def test_printed_estimates_match_their_claims(executed):
     for name in ("m1_index", "m2_index", "m3_index", "m3_journal", "m3_sick", "m3_unemp", "m3_income"):
         phrase_key = name.replace("_index", "_phrase") if name.endswith("_index") else f"{name}_phrase"
         printed, phrase = rec[name], rec[phrase_key]
-        m = re.match(rf"({MINUS}?)[\d.]+(\**) \(SE", printed)
+        m = re.match(rf"({MINUS}?)[\d.]+(\**) \(CR2 SE", printed)
         assert m, printed
         assert (m.group(1) == MINUS) == (parse_sign(phrase) < 0), f"{name}: {printed} vs {phrase!r}"
         assert bool(m.group(2)) == parse_significance(phrase), f"{name}: {printed} vs {phrase!r}"
