@@ -211,6 +211,23 @@ def _record(x: float) -> float:
     return float(f"{float(x):.{RECORD_DIGITS}g}")
 
 
+P_DECIMALS = 4
+"""Decimals of a p-value glued beside a claim: the words are checked against the 5 % and 1 % levels, and a tiny
+p-value's significant digits (2.56885e-10 or 2.56886e-10) differ between BLAS builds and thread counts."""
+
+
+def _record_p(p: float) -> float:
+    """``p`` to P_DECIMALS decimals, never rounded across the 1 % or 5 % level the words are judged by."""
+    p = float(p)
+    recorded = round(p, P_DECIMALS)
+    for level in (STRONG_LEVEL, SIGNIFICANCE_LEVEL):
+        if p < level <= recorded:
+            recorded = level - 10.0**-P_DECIMALS
+        elif recorded < level <= p:
+            recorded = level
+    return recorded
+
+
 def glue_claim(key: str, estimate: float, p: float, text: str | None = None, rule: InferenceRule | None = None) -> str:
     """Glue a phrase about one estimate under ``key``, and the estimate and p-value it describes under
     ``key + '_value'`` and ``key + '_p'`` (so the words can be checked against the numbers). ``text`` defaults to
@@ -223,7 +240,7 @@ def glue_claim(key: str, estimate: float, p: float, text: str | None = None, rul
         raise ValueError(f"claim {key!r} does not name its inference rule ({rule.short}): {text!r}")
     glue(key, text, display=False)
     glue(f"{key}_value", _record(estimate), display=False)
-    glue(f"{key}_p", _record(p), display=False)
+    glue(f"{key}_p", _record_p(p), display=False)
     if rule is not None:
         glue(f"{key}_rule", rule.name, display=False)
     return text
@@ -248,7 +265,7 @@ def glue_agreement(key: str, fit: MixedFit, term: str, model: str | None = None,
     text = agreement_phrase(estimate, p, model, variable)
     glue(key, text, display=False)
     glue(f"{key}_value", _record(estimate), display=False)
-    glue(f"{key}_p", _record(p), display=False)
+    glue(f"{key}_p", _record_p(p), display=False)
     glue(f"{key}_rule", ARTICLE_RULE.name, display=False)
     glue(f"{key}_ref", f"{model}:{variable}", display=False)
     return text
@@ -274,7 +291,7 @@ def glue_count_claim(
     ps = [float(p) for p in p_values]
     text = significant_count_phrase(ps, singular, plural, rule)
     glue(key, text, display=False)
-    glue(f"{key}_ps", [_record(p) for p in ps], display=False)
+    glue(f"{key}_ps", [_record_p(p) for p in ps], display=False)
     if rule is not None:
         glue(f"{key}_rule", rule.name, display=False)
     return text
