@@ -1,0 +1,65 @@
+"""The build loop's own guards: a virtualenv that is not this checkout's is refused, and a data folder is validated
+again exactly when its files change (scripts/check_venv.py, scripts/stamps.py)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK_VENV = ROOT / "scripts" / "check_venv.py"
+STAMPS = ROOT / "scripts" / "stamps.py"
+
+
+def _check_venv(venv: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, CHECK_VENV, *flags, venv], capture_output=True, text=True)
+
+
+def test_a_venv_linked_from_another_checkout_is_refused(tmp_path):
+    other = tmp_path / "other-checkout" / ".venv"
+    other.mkdir(parents=True)
+    link = ROOT / "build" / "test-linked-venv"
+    link.parent.mkdir(exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(other)
+    try:
+        run = _check_venv(link)
+    finally:
+        link.unlink()
+    assert run.returncode == 1
+    assert "is a link to" in run.stderr and "not this checkout's own virtualenv" in run.stderr
+    assert "make venv" in run.stderr
+
+
+def test_a_venv_outside_the_checkout_is_refused(tmp_path):
+    (tmp_path / ".venv").mkdir()
+    run = _check_venv(tmp_path / ".venv")
+    assert run.returncode == 1 and "outside this checkout" in run.stderr
+
+
+def test_the_checkout_s_own_venv_passes():
+    venv = Path(sys.prefix)
+    if not venv.resolve().is_relative_to(ROOT.resolve()):
+        return  # the tests run from an interpreter outside the checkout (e.g. conda): nothing of ours to check
+    run = _check_venv(venv, "--installed")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == run.stderr == ""
+
+
+def _validate(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, STAMPS, "validate", folder], capture_output=True, text=True)
+
+
+def test_validation_is_skipped_only_while_the_files_are_unchanged(synthetic_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "note.txt").write_text(str(tmp_path))  # a file unique to this run: no stamp from an earlier run applies
+    first = _validate(data)
+    assert first.returncode == 0 and "0 error(s)" in first.stdout and "not run again" not in first.stdout
+    second = _validate(data)
+    assert second.returncode == 0 and "not run again" in second.stdout
+    offices = data / "offices.csv"
+    offices.write_text(offices.read_text().replace(",", ";", 1))  # a broken header: the validator must see it
+    third = _validate(data)
+    assert third.returncode == 1 and "not run again" not in third.stdout
+    assert _validate(data).returncode == 1, "a failed validation must not leave a stamp"
