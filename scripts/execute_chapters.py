@@ -15,19 +15,23 @@ another ``--out``, to the scratch folder below; or to ``--logs``), whose path is
 Kernels talk to papermill over local IPC sockets, not TCP.
 
 A chapter is executed into a scratch folder under ``build/partial/`` first and replaces its executed copy only on
-success: a chapter that fails leaves the previous copy in place, and the failed run stays in the scratch folder.
+success: a chapter that fails leaves the previous copy in place, and the failed run stays in the scratch folder
+(for a day). With several chapters at once, kernels are forked from a process that has already imported the
+libraries the chapters use (``scripts/kernel_zygote.py``; ``MALSTYRING_FORK_KERNELS=0`` turns it off).
 """
 
 import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import kernel_zygote as ZYGOTE
 import nbformat
 import papermill as pm
 import yaml
@@ -37,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "book" / "chapters"
 DEFAULT_DATA = ROOT / "data" / "synthetic"
+ZYGOTE_SCRIPT = Path(ZYGOTE.__file__).resolve()
 PARTIAL = ROOT / "build" / "partial"
 """Chapters are executed here first; a failed run leaves the previous executed copy in place."""
 LOGS = ROOT / "build" / "logs" / "chapters"
@@ -77,10 +82,20 @@ class _KernelManager(AsyncKernelManager):
     caught in kernel" (seen with chapter 8, whose worker processes keep the kernel busy) on a run that succeeded.
     A kernel that is still busy is stopped by the shutdown request or, after jupyter_client's wait, killed."""
 
+    zygote = ""
+    """'SOCKET:PID' of a running ``scripts/kernel_zygote.py serve``: kernels are then forked from it (see there)."""
+
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:
             return
         await super()._async_interrupt_kernel()
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.zygote and ZYGOTE.KERNEL_MODULE in cmd:
+            path, pid = self.zygote.rsplit(":", 1)
+            return [sys.executable, "-I", "-S", str(ZYGOTE_SCRIPT), "launch", path, pid, "--", *cmd]
+        return cmd
 
 
 def _kernel_config(sockets: Path):
@@ -93,14 +108,14 @@ def _kernel_config(sockets: Path):
 
 
 def _execute(
-    chapter: Path, partial: Path, params: dict, log: Path, sockets: Path, one_blas_thread: bool
+    chapter: Path, partial: Path, params: dict, log: Path, sockets: Path, one_blas_thread: bool, zygote: str
 ) -> tuple[float, str]:
     """Execute one chapter into ``partial`` (in a worker process); returns (seconds, error line or '').
 
     The worker's stdout and stderr, which the kernel inherits, are sent to ``log`` for the time of the run."""
     if one_blas_thread:
-        for name in BLAS_THREADS:
-            os.environ.setdefault(name, "1")
+        _one_blas_thread(os.environ)
+    _KernelManager.zygote = zygote
     start = time.perf_counter()
     error = ""
     with open(log, "w", encoding="utf-8") as sink:
@@ -134,6 +149,32 @@ def _execute(
             os.close(saved[0])
             os.close(saved[1])
     return time.perf_counter() - start, error
+
+
+def _one_blas_thread(env) -> None:
+    for name in BLAS_THREADS:
+        env.setdefault(name, "1")
+
+
+def _start_zygote(sockets: Path, log: Path) -> tuple[subprocess.Popen | None, str]:
+    """The kernel zygote (scripts/kernel_zygote.py), unless MALSTYRING_FORK_KERNELS=0."""
+    if os.environ.get("MALSTYRING_FORK_KERNELS", "1") == "0":
+        return None, ""
+    env = dict(os.environ)
+    _one_blas_thread(env)
+    path = sockets / "zygote"
+    with open(log, "w", encoding="utf-8") as sink:
+        cmd = [sys.executable, "-Xfrozen_modules=off", str(ZYGOTE_SCRIPT), "serve", str(path)]
+        proc = subprocess.Popen(cmd, cwd=NOTEBOOKS, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
+    return proc, f"{path}:{proc.pid}"
+
+
+def _forget_old_runs(hours: float = 24) -> None:
+    """Remove the scratch folders of failed runs (successful runs remove theirs) older than ``hours``."""
+    cutoff = time.time() - hours * 3600
+    for old in PARTIAL.glob("run-*"):
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _previous_times() -> dict[str, float]:
@@ -197,11 +238,13 @@ def main(argv: list[str] | None = None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     the_book = args.in_place or out_dir.resolve() == OUT.resolve()
     PARTIAL.mkdir(parents=True, exist_ok=True)
+    _forget_old_runs()
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=PARTIAL))  # one per run: runs into other folders may overlap
     logs = Path(args.logs) if args.logs else LOGS if the_book else scratch
     logs.mkdir(parents=True, exist_ok=True)
     sockets = Path(tempfile.mkdtemp(prefix="kernels-"))
     jobs = max(1, min(args.jobs, len(chapters)))
+    zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log") if jobs > 1 else (None, "")
     estimate = _previous_times()
     order = sorted(chapters, key=lambda c: -estimate.get(c.stem, 3.0))
     shown = " ".join(f"{k}={v!r}" for k, v in user.items())
@@ -215,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         for chapter in order:
             params = {k: v for k, v in user.items() if k in declared[chapter.stem]}
             log = logs / f"{chapter.stem}.log"
-            run = (chapter, scratch / chapter.name, params, log, sockets / chapter.stem[:2], jobs > 1)
+            run = (chapter, scratch / chapter.name, params, log, sockets / chapter.stem[:2], jobs > 1, zygote)
             futures[pool.submit(_execute, *run)] = (chapter, log)
         for done, future in enumerate(as_completed(futures), 1):
             chapter, log = futures[future]
@@ -237,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
             print(status, flush=True)
     if the_book:
         _save_times(times)
+    if zygote_proc is not None:
+        zygote_proc.terminate()
+        zygote_proc.wait()
     shutil.rmtree(sockets, ignore_errors=True)
     wall = time.perf_counter() - total
     if failed:
