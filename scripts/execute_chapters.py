@@ -133,6 +133,7 @@ def _execute(
                 kernel_name="python3",
                 progress_bar=False,
                 log_output=False,
+                request_save_on_cell_execute=False,  # written once at the end (or with the error), not twice per cell
                 config=_kernel_config(sockets),
                 kernel_manager_class=_KernelManager,
             )
