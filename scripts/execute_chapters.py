@@ -134,6 +134,9 @@ def _execute(
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,  # written once at the end (or with the error), not twice per cell
+                # the kernel has sent every output and replied to papermill's last request: stop it at once
+                # instead of waiting about half a second for a graceful exit, during which this worker would idle
+                shutdown_kernel="immediate",
                 config=_kernel_config(sockets),
                 kernel_manager_class=_KernelManager,
             )
