@@ -4,9 +4,12 @@ glued estimate it describes.
 
 Slow (a minute on two cores): marked ``words`` and skipped unless selected with ``pytest -m words
 tests/test_words.py``. ``MALSTYRING_WORDS_CHAPTERS`` (comma separated, default
-``05_results_regressions,08_robustness``) selects the chapters. The three data folders are generated, and the six
-chapter runs executed, in parallel: one process per core (``MALSTYRING_JOBS`` sets another number), each kernel
-with one BLAS thread.
+``05_results_regressions,08_robustness``) selects the chapters. The data folders are generated, and the chapter
+runs executed, in parallel: one process per core (``MALSTYRING_JOBS`` sets another number), each kernel with one
+BLAS thread. For the default effect, the copies `make execute` left in ``book/chapters`` are read instead of
+executing the chapters again, when they are that run: executed from the current source with the chapter's own
+defaults on ``data/synthetic``, whose manifest is verified and says seed ``DEFAULT_SEED`` and the published
+effect (`make test` executes them first); otherwise the chapters are executed here like the others.
 
 A chapter declares its claims through :mod:`malstyring.report`:
 
@@ -33,6 +36,7 @@ import papermill as pm
 import pytest
 
 from malstyring.models import SIGNIFICANCE_LEVEL
+from malstyring.provenance import provenance
 from malstyring.reference import published_results
 from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
 
@@ -40,6 +44,8 @@ pytestmark = pytest.mark.words
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+BOOK_CHAPTERS = ROOT / "book" / "chapters"
+BOOK_DATA = ROOT / "data" / "synthetic"
 RECORD = "application/papermill.record/text/plain"
 CHAPTERS = os.environ.get("MALSTYRING_WORDS_CHAPTERS", "05_results_regressions,08_robustness").split(",")
 PARAMETERS = {
@@ -98,6 +104,27 @@ def glued(path: Path) -> dict:
     return out
 
 
+def _code(nb) -> list[str]:
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    return [c.source for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def book_copy(chapter: str) -> Path | None:
+    """The copy of ``chapter`` in book/chapters when it is exactly the run this test makes for the default effect
+    (see the module docstring), else None."""
+    path = BOOK_CHAPTERS / f"{chapter}.ipynb"
+    if not path.exists():
+        return None
+    executed = jupytext.read(path)
+    if any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells):
+        return None  # run with other parameters (another data folder, `make chapter`)
+    if _code(executed) != _code(jupytext.read(NOTEBOOKS / f"{chapter}.md")):
+        return None  # executed from an older source
+    data = provenance(BOOK_DATA)
+    default = data.manifest.get("seed") == DEFAULT_SEED and data.manifest.get("index_effect") == PUBLISHED_INDEX_EFFECT
+    return path if data.synthetic and default else None
+
+
 def _generate(data: Path, effect: float) -> None:
     generate(data, seed=DEFAULT_SEED, index_effect=effect, verbose=False)
 
@@ -124,13 +151,17 @@ def executions(request, tmp_path_factory):
     parallel (the slowest runs first)."""
     if "words" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("slow: run with pytest -m words tests/test_words.py")
-    bases = {name: tmp_path_factory.mktemp(f"words-{name}") for name in INDEX_EFFECTS}
+    records = {name: {} for name in INDEX_EFFECTS}
+    assert INDEX_EFFECTS["default"] == PUBLISHED_INDEX_EFFECT
+    for chapter in CHAPTERS:
+        if copy := book_copy(chapter):
+            records["default"][chapter] = glued(copy)
     # chapter 8 first: it takes longest, so the short runs fill the gaps at the end
-    runs = [(name, chapter) for chapter in sorted(CHAPTERS, reverse=True) for name in INDEX_EFFECTS]
+    runs = [(n, c) for c in sorted(CHAPTERS, reverse=True) for n in INDEX_EFFECTS if c not in records[n]]
+    bases = {name: tmp_path_factory.mktemp(f"words-{name}") for name in {n for n, _ in runs}}
     with ProcessPoolExecutor(max_workers=JOBS) as pool:
-        list(pool.map(_generate, [bases[n] / "data" for n in INDEX_EFFECTS], INDEX_EFFECTS.values()))
+        list(pool.map(_generate, [bases[n] / "data" for n in bases], [INDEX_EFFECTS[n] for n in bases]))
         futures = {run: pool.submit(_execute, run[1], bases[run[0]], bases[run[0]] / "data") for run in runs}
-        records = {name: {} for name in INDEX_EFFECTS}
         for (name, chapter), future in futures.items():
             records[name][chapter] = future.result()
     return records
