@@ -32,8 +32,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import kernel_zygote as ZYGOTE
-import nbformat
-import papermill as pm
 import yaml
 from jupyter_client.manager import AsyncKernelManager
 
@@ -56,6 +54,8 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 def _tidy(path: Path) -> None:
     """Remove the injected-parameters cell from the pages (it may hold a data folder's path) and drop papermill's
     timing metadata (keeps outputs reproducible)."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     for key in VOLATILE_METADATA:
         nb.metadata.pop(key, None)
@@ -70,7 +70,7 @@ def _tidy(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def _error_line(err: pm.PapermillExecutionError) -> str:
+def _error_line(err) -> str:
     return f"{err.ename}: {err.evalue}".splitlines()[0]
 
 
@@ -116,6 +116,8 @@ def _execute(
     if one_blas_thread:
         _one_blas_thread(os.environ)
     _KernelManager.zygote = zygote
+    import papermill as pm
+
     start = time.perf_counter()
     error = ""
     with open(log, "w", encoding="utf-8") as sink:
@@ -227,6 +229,29 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: unknown chapter(s) {unknown}; chapters: {sorted(names)}", file=sys.stderr)
             return 2
         chapters = [c for c in chapters if c.stem in {n.removesuffix(".ipynb") for n in args.only}]
+    out_dir = Path(args.out)
+    the_book = args.in_place or out_dir.resolve() == OUT.resolve()
+    PARTIAL.mkdir(parents=True, exist_ok=True)
+    _forget_old_runs()
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=PARTIAL))  # one per run: runs into other folders may overlap
+    logs = Path(args.logs) if args.logs else LOGS if the_book else scratch
+    logs.mkdir(parents=True, exist_ok=True)
+    sockets = Path(tempfile.mkdtemp(prefix="kernels-"))
+    jobs = max(1, min(args.jobs, len(chapters)))
+    # the zygote imports while this process reads the chapters' parameters
+    zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log") if jobs > 1 else (None, "")
+    try:
+        return _run(args, chapters, out_dir, the_book, scratch, logs, sockets, jobs, zygote)
+    finally:
+        if zygote_proc is not None:
+            zygote_proc.terminate()
+            zygote_proc.wait()
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _run(args, chapters, out_dir, the_book, scratch, logs, sockets, jobs, zygote) -> int:
+    import papermill as pm
+
     user = {name: yaml.safe_load(value) for name, value in args.parameter}
     data = Path(args.data).resolve()
     if data != DEFAULT_DATA.resolve():
@@ -236,19 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     if unused:
         allowed = sorted(set().union(*declared.values()))
         print(f"error: parameter(s) {unused} not declared by any chapter run; allowed: {allowed}", file=sys.stderr)
+        shutil.rmtree(scratch, ignore_errors=True)
         return 2
-    out_dir = Path(args.out)
     if not args.in_place:
         out_dir.mkdir(parents=True, exist_ok=True)
-    the_book = args.in_place or out_dir.resolve() == OUT.resolve()
-    PARTIAL.mkdir(parents=True, exist_ok=True)
-    _forget_old_runs()
-    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=PARTIAL))  # one per run: runs into other folders may overlap
-    logs = Path(args.logs) if args.logs else LOGS if the_book else scratch
-    logs.mkdir(parents=True, exist_ok=True)
-    sockets = Path(tempfile.mkdtemp(prefix="kernels-"))
-    jobs = max(1, min(args.jobs, len(chapters)))
-    zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log") if jobs > 1 else (None, "")
     estimate = _previous_times()
     order = sorted(chapters, key=lambda c: -estimate.get(c.stem, 3.0))
     shown = " ".join(f"{k}={v!r}" for k, v in user.items())
@@ -284,10 +300,6 @@ def main(argv: list[str] | None = None) -> int:
             print(status, flush=True)
     if the_book:
         _save_times(times)
-    if zygote_proc is not None:
-        zygote_proc.terminate()
-        zygote_proc.wait()
-    shutil.rmtree(sockets, ignore_errors=True)
     wall = time.perf_counter() - total
     if failed:
         print(
