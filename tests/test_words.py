@@ -2,9 +2,14 @@
 (published, negative) index effect, and check that every glued claim states the sign and the significance of the
 glued estimate it describes.
 
-Slow (several minutes): marked ``words`` and skipped unless selected with ``pytest -m words
+Slow (a minute on two cores): marked ``words`` and skipped unless selected with ``pytest -m words
 tests/test_words.py``. ``MALSTYRING_WORDS_CHAPTERS`` (comma separated, default
-``05_results_regressions,08_robustness``) selects the chapters.
+``05_results_regressions,08_robustness``) selects the chapters. The data folders are generated, and the chapter
+runs executed, in parallel: one process per core (``MALSTYRING_JOBS`` sets another number), each kernel with one
+BLAS thread. For the default effect, the copies `make execute` left in ``book/chapters`` are read instead of
+executing the chapters again, when they are that run: executed from the current source with the chapter's own
+defaults on ``data/synthetic``, whose manifest is verified and says seed ``DEFAULT_SEED`` and the published
+effect (`make test` executes them first); otherwise the chapters are executed here like the others.
 
 A chapter declares its claims through :mod:`malstyring.report`:
 
@@ -25,6 +30,7 @@ stopped making them.
 import ast
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import jupytext
@@ -33,6 +39,7 @@ import pytest
 
 from malstyring.inference import ARTICLE_RULE, RULES
 from malstyring.models import SIGNIFICANCE_LEVEL
+from malstyring.provenance import provenance
 from malstyring.reference import published_results
 from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
 
@@ -40,12 +47,17 @@ pytestmark = pytest.mark.words
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+BOOK_CHAPTERS = ROOT / "book" / "chapters"
+BOOK_DATA = ROOT / "data" / "synthetic"
 RECORD = "application/papermill.record/text/plain"
 CHAPTERS = os.environ.get("MALSTYRING_WORDS_CHAPTERS", "05_results_regressions,08_robustness").split(",")
 PARAMETERS = {
-    "08_robustness": {"n_replications": 20, "n_boot": 199, "spec_boot": 99},
+    "08_robustness": {"n_replications": 20, "n_boot": 199, "spec_boot": 99, "n_jobs": 1},
 }
-"""Small replication counts: the test is about the words, not about the precision of the bootstrap."""
+"""Small replication counts: the test is about the words, not about the precision of the bootstrap. One worker
+process per chapter run (``n_jobs``): the runs themselves already take every core."""
+JOBS = int(os.environ.get("MALSTYRING_JOBS", 0)) or len(os.sched_getaffinity(0))
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 REQUIRED = {
     "05_results_regressions": [
         "m1_phrase",
@@ -106,26 +118,72 @@ def glued(path: Path) -> dict:
     return out
 
 
-@pytest.fixture(scope="module", params=list(INDEX_EFFECTS), ids=list(INDEX_EFFECTS))
-def executed(request, tmp_path_factory):
+def _code(nb) -> list[str]:
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    return [c.source for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def book_copy(chapter: str) -> Path | None:
+    """The copy of ``chapter`` in book/chapters when it is exactly the run this test makes for the default effect
+    (see the module docstring), else None."""
+    path = BOOK_CHAPTERS / f"{chapter}.ipynb"
+    if not path.exists():
+        return None
+    executed = jupytext.read(path)
+    if any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells):
+        return None  # run with other parameters (another data folder, `make chapter`)
+    if _code(executed) != _code(jupytext.read(NOTEBOOKS / f"{chapter}.md")):
+        return None  # executed from an older source
+    data = provenance(BOOK_DATA)
+    default = data.manifest.get("seed") == DEFAULT_SEED and data.manifest.get("index_effect") == PUBLISHED_INDEX_EFFECT
+    return path if data.synthetic and default else None
+
+
+def _generate(data: Path, effect: float) -> None:
+    generate(data, seed=DEFAULT_SEED, index_effect=effect, verbose=False)
+
+
+def _execute(chapter: str, base: Path, data: Path) -> dict:
+    """Execute one chapter (from its .md source) on ``data`` into ``base``; return what it glued. Runs in a worker
+    process of :func:`executions`."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")  # the kernels share the cores
+    source = jupytext.read(NOTEBOOKS / f"{chapter}.md")
+    source_path = base / f"{chapter}.in.ipynb"
+    jupytext.write(source, source_path)
+    target = base / f"{chapter}.ipynb"
+    params = {"data_dir": str(data), **PARAMETERS.get(chapter, {})}
+    pm.execute_notebook(
+        source_path, target, parameters=params, cwd=NOTEBOOKS, kernel_name="python3", progress_bar=False
+    )
+    return glued(target)
+
+
+@pytest.fixture(scope="module")
+def executions(request, tmp_path_factory):
+    """{effect name: {chapter: glued records}}: every data folder generated and every chapter run executed, all in
+    parallel (the slowest runs first)."""
     if "words" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("slow: run with pytest -m words tests/test_words.py")
-    effect = INDEX_EFFECTS[request.param]
-    base = tmp_path_factory.mktemp(f"words-{request.param}")
-    data = base / "data"
-    generate(data, seed=DEFAULT_SEED, index_effect=effect, verbose=False)
-    records = {}
+    records = {name: {} for name in INDEX_EFFECTS}
+    assert INDEX_EFFECTS["default"] == PUBLISHED_INDEX_EFFECT
     for chapter in CHAPTERS:
-        source = jupytext.read(NOTEBOOKS / f"{chapter}.md")
-        source_path = base / f"{chapter}.in.ipynb"
-        jupytext.write(source, source_path)
-        target = base / f"{chapter}.ipynb"
-        params = {"data_dir": str(data), **PARAMETERS.get(chapter, {})}
-        pm.execute_notebook(
-            source_path, target, parameters=params, cwd=NOTEBOOKS, kernel_name="python3", progress_bar=False
-        )
-        records[chapter] = glued(target)
-    return effect, records
+        if copy := book_copy(chapter):
+            records["default"][chapter] = glued(copy)
+    # chapter 8 first: it takes longest, so the short runs fill the gaps at the end
+    runs = [(n, c) for c in sorted(CHAPTERS, reverse=True) for n in INDEX_EFFECTS if c not in records[n]]
+    bases = {name: tmp_path_factory.mktemp(f"words-{name}") for name in {n for n, _ in runs}}
+    with ProcessPoolExecutor(max_workers=JOBS) as pool:
+        list(pool.map(_generate, [bases[n] / "data" for n in bases], [INDEX_EFFECTS[n] for n in bases]))
+        futures = {run: pool.submit(_execute, run[1], bases[run[0]], bases[run[0]] / "data") for run in runs}
+        for (name, chapter), future in futures.items():
+            records[name][chapter] = future.result()
+    return records
+
+
+@pytest.fixture(scope="module", params=list(INDEX_EFFECTS), ids=list(INDEX_EFFECTS))
+def executed(request, executions):
+    return INDEX_EFFECTS[request.param], {c: executions[request.param][c] for c in CHAPTERS}
 
 
 def parse_sign(text: str) -> int:
