@@ -35,6 +35,8 @@ import kernel_zygote as ZYGOTE
 import yaml
 from jupyter_client.manager import AsyncKernelManager
 
+from malstyring.paths import RUN_SHARE_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "book" / "chapters"
@@ -237,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     logs = Path(args.logs) if args.logs else LOGS if the_book else scratch
     logs.mkdir(parents=True, exist_ok=True)
     sockets = Path(tempfile.mkdtemp(prefix="kernels-"))
+    # chapters of this run share identical Monte Carlo re-draws (malstyring.robustness.RUN_SHARE_ENV); the folder
+    # goes with the run, so nothing is kept between runs
+    os.environ[RUN_SHARE_ENV] = str(sockets)
     jobs = max(1, min(args.jobs, len(chapters)))
     # the zygote imports while this process reads the chapters' parameters
     zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log") if jobs > 1 else (None, "")

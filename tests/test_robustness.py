@@ -155,3 +155,22 @@ def test_power_and_minimum_detectable_effect():
     mde = minimum_detectable_effect(0.01)
     assert mde == pytest.approx((1.959964 + 0.841621) * 0.01, rel=1e-5)
     assert power(mde, 0.01) == pytest.approx(0.8, abs=0.001)
+
+
+def test_monte_carlo_shared_within_a_run_is_the_same_and_computed_once(frame_and_flow, tmp_path, monkeypatch):
+    """Chapters executed in one run share identical re-draws through the run's folder: the second call loads what
+    the first computed, and both equal a call outside any run."""
+    from malstyring.paths import RUN_SHARE_ENV
+
+    frame, _ = frame_and_flow
+    alone = monte_carlo_draws(frame, 3, -0.026, seed=5, n_jobs=1)
+    monkeypatch.setenv(RUN_SHARE_ENV, str(tmp_path))
+    first = monte_carlo_draws(frame, 3, -0.026, seed=5, n_jobs=1)
+    assert len(list(tmp_path.glob("monte-carlo-*.pkl"))) == 1
+    second = monte_carlo_draws(frame, 3, -0.026, seed=5, n_jobs=1)
+    assert second.seconds == first.seconds  # loaded, not recomputed
+    for other in (first, second):
+        np.testing.assert_array_equal(other.estimate, alone.estimate)
+        np.testing.assert_array_equal(other.df_satterthwaite, alone.df_satterthwaite)
+    monte_carlo_draws(frame, 3, 0.0, seed=5, n_jobs=1)  # another truth is another input
+    assert len(list(tmp_path.glob("monte-carlo-*.pkl"))) == 2

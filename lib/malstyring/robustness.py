@@ -8,10 +8,15 @@ cluster when ``scheduler`` names one (``"tcp://host:8786"``). Every random draw 
 ``numpy.random.SeedSequence(seed)``, so results do not depend on the backend, the number of workers or chunking.
 """
 
+import fcntl
+import hashlib
 import itertools
+import os
+import pickle
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +26,7 @@ from scipy import optimize, stats
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule, critical_values, t_tests
 from .models import SIGNIFICANCE_LEVEL, Design, fit_design, fit_mixed, model_terms
 from .operationalise import FrameOptions, build_frame, covariates
+from .paths import RUN_SHARE_ENV
 from .validate import RawData
 
 M3_TERMS = model_terms("M3")
@@ -333,6 +339,23 @@ class MonteCarloDraws:
         return out.dropna(subset=["truth"])
 
 
+def _shared_draws_path(design: Design, frame: pd.DataFrame, n_rep: int, effect: float, seed) -> Path | None:
+    """Where the re-draws of this exact input are shared within a run of the chapters, or None outside one. The
+    key covers the design, the exits, the truth, the replications, the seed and the source of every module that
+    computes them."""
+    folder = os.environ.get(RUN_SHARE_ENV)
+    if not folder:
+        return None
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    digest = hashlib.sha256()
+    for part in (design.x, design.county, design.office, frame["exits"].to_numpy(), design.order):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(repr((n_rep, float(effect), ss.entropy, ss.spawn_key, list(design.names))).encode())
+    for module in ("robustness", "models", "inference", "synthetic"):
+        digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    return Path(folder) / f"monte-carlo-{digest.hexdigest()[:20]}.pkl"
+
+
 def monte_carlo_draws(
     frame: pd.DataFrame,
     n_rep: int,
@@ -344,15 +367,37 @@ def monte_carlo_draws(
     """Monte Carlo of the design: keep the panel (covariates, exits, offices) and re-draw only the outcome
     ``n_rep`` times from the synthetic data-generating model with a true index coefficient ``index_effect``;
     re-estimate Model 3 each time with CR1 and CR2 standard errors. Replication i always uses the i-th child of
-    ``seed``, however the work is split (joblib processes, or a Dask cluster at ``scheduler``)."""
+    ``seed``, however the work is split (joblib processes, or a Dask cluster at ``scheduler``). Within one run of
+    the chapters (:data:`RUN_SHARE_ENV`) the same input is computed once and shared."""
+    if n_rep < 1:
+        raise ValueError(f"n_rep must be at least 1, got {n_rep!r}")
+    design = Design.from_frame(frame, M3_TERMS, "M3 (Monte Carlo)")
+    shared = _shared_draws_path(design, frame, n_rep, index_effect, seed)
+    if shared is None:
+        return _monte_carlo_draws(design, frame, n_rep, index_effect, seed, n_jobs, scheduler)
+    with open(shared.with_suffix(".lock"), "w") as lock:  # the second chapter waits for the first one's draws
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.exists():
+            return pickle.loads(shared.read_bytes())
+        draws = _monte_carlo_draws(design, frame, n_rep, index_effect, seed, n_jobs, scheduler)
+        shared.write_bytes(pickle.dumps(draws))
+        return draws
+
+
+def _monte_carlo_draws(
+    design: Design,
+    frame: pd.DataFrame,
+    n_rep: int,
+    index_effect: float,
+    seed: int | np.random.SeedSequence,
+    n_jobs: int,
+    scheduler: str | None,
+) -> MonteCarloDraws:
     from joblib import delayed
 
     from .synthetic import true_coefficients
 
-    if n_rep < 1:
-        raise ValueError(f"n_rep must be at least 1, got {n_rep!r}")
     start = time.perf_counter()
-    design = Design.from_frame(frame, M3_TERMS, "M3 (Monte Carlo)")
     design.county_bases()
     seeds = child_seeds(seed, n_rep)
     n_chunks = max(1, min(n_rep, 4 * max(n_jobs, 1)))
