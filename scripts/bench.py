@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 R_SCRIPT = ROOT / "tests" / "reference" / "lme4_fit.R"
 SCALED_CHILD = """
 import json, resource, sys, time
-from malstyring.models import fit_model
-from malstyring.operationalise import build_frame
-from malstyring.synthetic import generate
-from malstyring.validate import load_raw
+from malstyring.analysis.models import fit_model
+from malstyring.analysis.operationalise import build_frame
+from malstyring.synthetic.generator import generate
+from malstyring.data.loading import load_raw
 out = {}
 t = time.perf_counter(); generate(sys.argv[1], seed=1, scale=10, verbose=False)
 out["generate_s"] = time.perf_counter() - t
@@ -61,7 +61,7 @@ def timed(func, repeat: int = 1) -> float:
 
 def lme4_seconds(frame: pd.DataFrame, models: list[str]) -> dict[str, float] | None:
     """lmer's own fit time per model with its default optimizer, or None without R and lme4."""
-    from malstyring.models import model_terms
+    from malstyring.analysis.models import model_terms
 
     if shutil.which("Rscript") is None:
         return None
@@ -84,7 +84,7 @@ def lme4_seconds(frame: pd.DataFrame, models: list[str]) -> dict[str, float] | N
 
 def cr2_seconds(frame: pd.DataFrame, models, repeat: int = 5) -> dict[str, float]:
     """Median seconds of CR2 standard errors with Satterthwaite df on a fresh fit of each model (fit not timed)."""
-    from malstyring.models import fit_model
+    from malstyring.analysis.models import fit_model
 
     out = {}
     for model in models:
@@ -124,13 +124,13 @@ def main() -> int:
     parser.add_argument("--mc-reps", type=int, default=1000, help="Monte Carlo replications to time (default 1000)")
     args = parser.parse_args()
 
-    from malstyring.inference import RULES
-    from malstyring.mixedlm import fit_statsmodels
-    from malstyring.models import MODELS, fit_model, model_terms
-    from malstyring.operationalise import build_frame
-    from malstyring.robustness import all_specs, coverage_by_rule, monte_carlo_draws, specification_curve
-    from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
-    from malstyring.validate import load_raw
+    from malstyring.analysis.inference import RULES
+    from malstyring.analysis.mixedlm import fit_statsmodels
+    from malstyring.analysis.models import MODELS, fit_model, model_terms
+    from malstyring.analysis.operationalise import build_frame
+    from malstyring.analysis.robustness import all_specs, coverage_by_rule, monte_carlo_draws, specification_curve
+    from malstyring.data.loading import load_raw
+    from malstyring.synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
 
     report: dict = {}
     with tempfile.TemporaryDirectory() as tmp:

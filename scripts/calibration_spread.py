@@ -18,7 +18,7 @@ import warnings
 
 import pandas as pd
 
-from malstyring.calibration import (
+from malstyring.analysis.calibration import (
     SPREAD_FILE,
     TARGETS_FILE,
     calibration_values,
@@ -27,10 +27,11 @@ from malstyring.calibration import (
     star_band_targets,
     write_targets,
 )
-from malstyring.models import fit_mixed, fit_models
-from malstyring.operationalise import FrameOptions, build_frame
-from malstyring.synthetic import GENERATOR_VERSION, generate_tables
-from malstyring.validate import RawData
+from malstyring.analysis.models import fit_mixed, fit_models
+from malstyring.analysis.operationalise import FrameOptions, build_frame
+from malstyring.data.loading import RawData
+from malstyring.data.provenance import GENERATOR_VERSION
+from malstyring.synthetic.generator import generate_tables
 
 SEEDS = tuple(range(101, 121))
 """20 seeds, disjoint from the seeds the tests use (the default 20180101, 1 and 2), so the tests are out of sample."""

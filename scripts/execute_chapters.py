@@ -35,7 +35,7 @@ import kernel_zygote as ZYGOTE
 import yaml
 from jupyter_client.manager import AsyncKernelManager
 
-from malstyring.paths import RUN_SHARE_ENV
+from malstyring.data.paths import RUN_SHARE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

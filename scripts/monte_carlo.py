@@ -17,11 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from malstyring.inference import RULES
-from malstyring.operationalise import build_frame
-from malstyring.robustness import coverage_by_rule, monte_carlo_draws
-from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
-from malstyring.validate import load_raw
+from malstyring.analysis.inference import RULES
+from malstyring.analysis.operationalise import build_frame
+from malstyring.analysis.robustness import coverage_by_rule, monte_carlo_draws
+from malstyring.data.loading import load_raw
+from malstyring.synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
 
 ROOT = Path(__file__).resolve().parents[1]
 

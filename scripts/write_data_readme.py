@@ -1,12 +1,10 @@
 """Write data/README.md from the codebook (the single definition of the data contract)."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lib"))
+from malstyring.data.codebook import as_markdown
 
-from malstyring.codebook import as_markdown  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 HEADER = """# Data
 

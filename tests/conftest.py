@@ -2,9 +2,9 @@
 
 import pytest
 
-from malstyring.operationalise import FrameOptions, build_frame
-from malstyring.synthetic import DEFAULT_SEED, generate
-from malstyring.validate import load_raw
+from malstyring.analysis.operationalise import FrameOptions, build_frame
+from malstyring.data.loading import load_raw
+from malstyring.synthetic.generator import DEFAULT_SEED, generate
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,6 @@ def frame_and_flow(raw):
 @pytest.fixture(scope="session")
 def default_fits(frame_and_flow):
     """Models M1–M6 on the default synthetic panel, fitted once per session."""
-    from malstyring.models import fit_models
+    from malstyring.analysis.models import fit_models
 
     return fit_models(frame_and_flow[0])

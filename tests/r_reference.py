@@ -23,11 +23,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from malstyring.models import MODELS, model_terms
-from malstyring.models import OUTCOME as OUTCOME_COLUMN
-from malstyring.operationalise import FrameOptions, build_frame
-from malstyring.synthetic import generate_tables
-from malstyring.validate import RawData
+from malstyring.analysis.models import MODELS, model_terms
+from malstyring.analysis.models import OUTCOME as OUTCOME_COLUMN
+from malstyring.analysis.operationalise import FrameOptions, build_frame
+from malstyring.data.loading import RawData
+from malstyring.synthetic.generator import generate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 R_SCRIPT = ROOT / "tests" / "reference" / "lme4_fit.R"

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from malstyring.cli import main
-from malstyring.provenance import provenance
+from malstyring.data.provenance import provenance
 from tests.corrupt_extracts import cases, copy_and_corrupt, small_extract
 
 # the generated folder's manifest is only known once the session fixture has run; the cases need it as data

@@ -1,4 +1,4 @@
-"""The book's Sphinx extension (book/_ext/book_quality.py) on hand-built document trees."""
+"""The book's Sphinx extension (book/_ext/book_quality, its typography) on hand-built document trees."""
 
 import importlib.util
 from pathlib import Path
@@ -6,9 +6,9 @@ from pathlib import Path
 from docutils import nodes
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("book_quality", ROOT / "book" / "_ext" / "book_quality.py")
-book_quality = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(book_quality)
+_spec = importlib.util.spec_from_file_location("typography", ROOT / "book" / "_ext" / "book_quality" / "typography.py")
+typography = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(typography)
 
 
 def test_percent_gets_a_no_break_space_in_prose_but_not_in_code_or_maths():
@@ -24,7 +24,7 @@ def test_percent_gets_a_no_break_space_in_prose_but_not_in_code_or_maths():
     section += block
     section += nodes.math_block("", "10 %")
 
-    book_quality.percent_no_break(None, section, "chapter")
+    typography.percent_no_break(None, section, "chapter")
 
     assert para.children[0].astext() == "intervals covered 95\u00a0% and 4\u00a0% of draws; 5 per cent stays"
     assert code.astext() == "x = 5 %"
@@ -43,7 +43,7 @@ def test_long_glued_texts_are_marked_as_sentences_short_ones_stay_numbers():
     )
     para += [number, verdict, sentence]
 
-    book_quality.mark_glued_sentences(None, para, "chapter")
+    typography.mark_glued_sentences(None, para, "chapter")
 
     assert "pasted-sentence" not in number["classes"]
     assert "pasted-sentence" not in verdict["classes"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.calibration import (
+from malstyring.analysis.calibration import (
     SPREAD_FILE,
     SPREAD_SDS,
     SUPPRESSED,
@@ -25,12 +25,12 @@ from malstyring.calibration import (
     spread_summary,
     star_band_targets,
 )
-from malstyring.inference import star_band
-from malstyring.models import fit_mixed, fit_models
-from malstyring.operationalise import FrameOptions, build_frame
-from malstyring.synthetic import DEFAULT_SEED, generate_tables
-from malstyring.tables import MINUS
-from malstyring.validate import RawData
+from malstyring.analysis.inference import star_band
+from malstyring.analysis.models import fit_mixed, fit_models
+from malstyring.analysis.operationalise import FrameOptions, build_frame
+from malstyring.base.number_format import MINUS
+from malstyring.data.loading import RawData
+from malstyring.synthetic.generator import DEFAULT_SEED, generate_tables
 
 TEST_SEEDS = (DEFAULT_SEED, 1, 2)
 MIN_SPREAD_SEEDS = 20

@@ -1,9 +1,11 @@
-"""The vocabulary that turns estimates into words (malstyring.report), on hand-made cases."""
+"""The vocabulary that turns estimates into words (malstyring.book.words) and the number formats it uses
+(malstyring.base.number_format), on hand-made cases."""
 
 import pytest
 
-from malstyring import report as r
-from malstyring.models import SIGNIFICANCE_LEVEL
+from malstyring.analysis.inference import SIGNIFICANCE_LEVEL
+from malstyring.base import number_format as nf
+from malstyring.book import words as r
 
 MINUS = "\u2212"
 
@@ -70,21 +72,21 @@ def test_describe(estimate, p, expected):
 
 
 def test_number_and_percent_use_true_minus():
-    assert r.number(-0.0261) == f"{MINUS}0.026"
-    assert r.number(0.5, 1) == "0.5"
-    assert r.percent(0.04) == "4\u00a0%"
-    assert r.percent(-0.125, 1) == f"{MINUS}12.5\u00a0%"
+    assert nf.fmt(-0.0261) == f"{MINUS}0.026"
+    assert nf.fmt(0.5, 1) == "0.5"
+    assert nf.percent(0.04) == "4\u00a0%"
+    assert nf.percent(-0.125, 1) == f"{MINUS}12.5\u00a0%"
     assert r.level_text() == "5\u00a0%"
 
 
 @pytest.mark.parametrize("n, expected", [(0, "0"), (437, "437"), (19665, "19,665"), (-1200, "\u22121,200"), (3.0, "3")])
 def test_integer(n, expected):
-    assert r.integer(n) == expected
+    assert nf.integer(n) == expected
 
 
 def test_integer_refuses_fractions():
     with pytest.raises(ValueError, match="not a whole number"):
-        r.integer(2.5)
+        nf.integer(2.5)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_p_value_refuses_non_probabilities():
     [(-0.026, f"{MINUS}0.026"), (-0.00002, f"{MINUS}0.000020"), (0.000147, "0.00015"), (0.0, "0.000")],
 )
 def test_coefficients_never_print_as_zero(x, expected):
-    from malstyring.tables import fmt_coef
+    from malstyring.base.number_format import fmt_coef
 
     assert fmt_coef(x) == expected
 

@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from malstyring.codebook import TABLES, columns
+from malstyring.data.codebook import TABLES, columns
 
 
 def _run(*args):
@@ -54,7 +54,7 @@ def test_fit_takes_the_articles_rule_when_asked(synthetic_dir, tmp_path, default
 
 def test_frame_is_lossless_and_both_engines_fit_it(synthetic_dir, tmp_path, frame_and_flow, default_fits):
     """The written frame re-fits to the same estimates; the statsmodels engine agrees with the book's engine."""
-    from malstyring.models import fit_model
+    from malstyring.analysis.models import fit_model
 
     for name in ("frame.csv", "frame.parquet"):
         assert _run("frame", synthetic_dir, "-o", tmp_path / name).returncode == 0

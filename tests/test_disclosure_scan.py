@@ -1,8 +1,7 @@
-"""The name scan of scripts/check_build.py on small planted files: each way a name can be written in a built page
-is found, ordinary words of the book are not, names are read through the analysis' loader and column map, and a
-book whose chapters came from two data folders is refused."""
+"""The name scan (malstyring.book.disclosure, run by scripts/check_build.py) on small planted files: each way a name can
+be written in a built page is found, ordinary words of the book are not, names are read through the analysis' loader and
+column map, and a book whose chapters came from two data folders is refused."""
 
-import importlib.util
 import json
 import shutil
 import unicodedata
@@ -11,13 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from malstyring.book import disclosure
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("check_build", ROOT / "scripts" / "check_build.py")
-check_build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(check_build)
 
 NAMES = ["NAV Vågå", "Ås  ", "Sør-Fron & Nord-Fron", "Bamble", "Ski"]
-ORDINARY = check_build.normalise("The pilot offices were Bamble, Ski and Åsane.")
+ORDINARY = disclosure.normalise("The pilot offices were Bamble, Ski and Åsane.")
 PLANTED = {
     "entity.html": "<td>NAV V&aring;g&aring;</td>",
     "double_entity.html": "<p>NAV V&amp;aring;g&amp;aring;</p>",
@@ -47,9 +45,7 @@ def pages(tmp_path):
 
 def test_every_planted_name_is_found_and_ordinary_words_are_not(pages):
     files = sorted(p for p in pages.rglob("*") if p.is_file())
-    found = {
-        p.relative_to(pages).as_posix(): hits for p, hits in check_build.find_names(files, NAMES, ORDINARY).items()
-    }
+    found = {p.relative_to(pages).as_posix(): hits for p, hits in disclosure.find_names(files, NAMES, ORDINARY).items()}
     assert set(found) == set(PLANTED), found
     assert found["short_upper.html"] == ["Ås  "]
     assert found["ampersand.html"] == ["Sør-Fron & Nord-Fron"]
@@ -69,7 +65,7 @@ def test_the_pdf_text_is_scanned(tmp_path):
         fig.text(0.1, 0.5, "Smallest office: NAV VÅGÅ, 4 users")
         fig.savefig(tmp_path / "book.pdf")
         plt.close(fig)
-    assert check_build.find_names([tmp_path / "book.pdf"], NAMES, ORDINARY) == {tmp_path / "book.pdf": ["NAV Vågå"]}
+    assert disclosure.find_names([tmp_path / "book.pdf"], NAMES, ORDINARY) == {tmp_path / "book.pdf": ["NAV Vågå"]}
 
 
 def test_names_are_read_through_the_column_map_and_excel(tmp_path):
@@ -77,7 +73,7 @@ def test_names_are_read_through_the_column_map_and_excel(tmp_path):
     offices.to_excel(tmp_path / "offices.xlsx", index=False)
     (tmp_path / "offices.2014.csv").write_text("office_id,office_name\n1,Old name\n", encoding="utf-8")  # a backup
     (tmp_path / "column_map.csv").write_text("table,source_column,column\noffices,kontornavn,office_name\n")
-    assert check_build.office_names(tmp_path) == ["NAV Vågå", "Ås"]
+    assert disclosure.office_names(tmp_path) == ["NAV Vågå", "Ås"]
 
 
 def _chapter(folder: Path, name: str, data_dir: str | None) -> None:
@@ -96,7 +92,7 @@ def test_chapters_from_two_data_folders_are_refused(tmp_path):
     extract.mkdir()
     _chapter(chapters, "04_results_attainment", str(extract))
     _chapter(chapters, "05_results_regressions", None)  # re-run later without DATA: the default folder
-    problems = check_build.disclosure_problems(tmp_path, chapters, tmp_path / "none.pdf", tmp_path / "unused")
+    problems = disclosure.disclosure_problems(tmp_path, chapters, tmp_path / "none.pdf", tmp_path / "unused")
     assert len(problems) == 1 and "different data folders" in problems[0]
 
 
@@ -107,5 +103,5 @@ def test_a_supplied_folder_recorded_by_the_chapters_is_scanned_whatever_data_say
     pd.DataFrame({"office_id": [1], "office_name": ["NAV Vågå"]}).to_csv(extract / "offices.csv", index=False)
     _chapter(chapters, "05_results_regressions", str(extract))
     (html / "page.html").write_text("<p>NAV Vågå</p>", encoding="utf-8")
-    problems = check_build.disclosure_problems(html, chapters, tmp_path / "none.pdf", tmp_path / "synthetic")
+    problems = disclosure.disclosure_problems(html, chapters, tmp_path / "none.pdf", tmp_path / "synthetic")
     assert problems == ["page.html: office name(s) disclosed: ['NAV Vågå']"]

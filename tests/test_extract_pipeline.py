@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from malstyring.synthetic import DEFAULT_SEED, generate
+from malstyring.synthetic.generator import DEFAULT_SEED, generate
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[1]

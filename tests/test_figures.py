@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from malstyring.figures import use_book_style  # noqa: E402
+from malstyring.book.figures import use_book_style  # noqa: E402
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "svg"])

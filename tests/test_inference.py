@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from malstyring.inference import RULES, CountyBases, estimating_matrices
-from malstyring.models import Design, fit_at_ratios, fit_design
+from malstyring.analysis.inference import RULES, CountyBases, estimating_matrices
+from malstyring.analysis.models import Design, fit_at_ratios, fit_design
 from tests.test_models import simulate_panel
 
 

@@ -14,7 +14,7 @@ models and the R script; recomputed by R when the key is missing, a failure with
 import numpy as np
 import pytest
 
-from malstyring.models import MODELS, Design, fit_at_ratios, fit_model, model_terms
+from malstyring.analysis.models import MODELS, Design, fit_at_ratios, fit_model, model_terms
 from tests.r_reference import RESULTS_DIR, Job, frame_csv, reference_results, spec_csv, stored_path
 
 SEEDS = (4, 20180101)

@@ -7,9 +7,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from malstyring import models
-from malstyring.mixedlm import fit_statsmodels
-from malstyring.models import Design, EstimationError, fit_mixed, profile_loglik, stars
+from malstyring.analysis import models
+from malstyring.analysis.inference import stars
+from malstyring.analysis.mixedlm import fit_statsmodels
+from malstyring.analysis.models import Design, EstimationError, fit_mixed, profile_loglik
 
 
 def simulate_panel(seed, n_counties=12, offices_per_county=8, months=20, beta=(0.4, -0.05, 0.1), sds=(0.05, 0.08, 0.2)):
@@ -251,8 +252,8 @@ def test_stars(p, mark):
 
 
 def test_regression_table_keeps_the_articles_row_order(default_fits):
-    from malstyring.reference import published_results, variables
-    from malstyring.tables import comparison_frame, regression_table
+    from malstyring.book.tables import comparison_frame, regression_table
+    from malstyring.data.reference import published_results, variables
 
     fits = {m: default_fits[m] for m in ("M1", "M2")}
     comp = comparison_frame(fits, published_results(), variables(), ["M1", "M2"])

@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.operationalise import (
-    PROGRAMMES,
+from malstyring.analysis.operationalise import (
     FrameOptions,
     attainment_points,
     build_frame,
@@ -13,7 +12,8 @@ from malstyring.operationalise import (
     programme_dummies,
     size_quintiles,
 )
-from malstyring.reference import included_indicators
+from malstyring.data.codebook import PROGRAMMES
+from malstyring.data.reference import included_indicators
 
 
 def _values(rows):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from malstyring.parameters import ParameterError, check_parameters
+from malstyring.book.parameters import ParameterError, check_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "execute_chapters.py"

@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from malstyring import provenance as prov
-from malstyring.synthetic import GENERATOR_VERSION
+from malstyring.book import notices
+from malstyring.data import provenance as prov
+from malstyring.data.provenance import GENERATOR_VERSION
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_a_manifest_that_does_not_match_means_supplied_data_with_a_warning(folde
     p = prov.provenance(folder)
     assert p.kind == "supplied" and prov.disclosure_control(folder)
     assert reason in p.warning
-    assert "Supplied data" in prov.data_notice(folder).text and reason in prov.data_notice(folder).text
+    assert "Supplied data" in notices.data_notice(folder).text and reason in notices.data_notice(folder).text
 
 
 def test_no_manifest_or_a_manifest_of_supplied_data_is_supplied_without_a_warning(folder):
@@ -62,6 +63,6 @@ def test_no_manifest_or_a_manifest_of_supplied_data_is_supplied_without_a_warnin
 def test_pages_name_the_folder_and_a_short_checksum_not_the_path(folder, kind):
     if kind == "supplied":
         (folder / "manifest.json").unlink()
-    text = prov.data_notice(folder).text
+    text = notices.data_notice(folder).text
     assert "folder `my extract`, checksum " in text and prov.provenance(folder).checksum[: prov.SHORT] in text
     assert str(folder.parent) not in text

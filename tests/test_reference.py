@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from malstyring.models import MODELS, model_terms
-from malstyring.reference import active_indicator_counts, indicator_catalogue, published_results, variables
+from malstyring.analysis.models import MODELS, model_terms
+from malstyring.data.reference import active_indicator_counts, indicator_catalogue, published_results, variables
 
 N_PUBLISHED = 19665
 

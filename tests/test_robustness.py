@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.inference import RULES
-from malstyring.models import Design, bootstrap_weights, fit_design
-from malstyring.robustness import (
+from malstyring.analysis.inference import RULES
+from malstyring.analysis.models import Design, bootstrap_weights, fit_design
+from malstyring.analysis.robustness import (
     add_index_lags,
     coverage_by_rule,
     minimum_detectable_effect,
@@ -85,7 +85,7 @@ def test_monte_carlo_coverage_follows_each_rule_and_knows_every_true_coefficient
     is compared with the generator's own true value."""
     from scipy import stats
 
-    from malstyring.synthetic import true_coefficients
+    from malstyring.synthetic.generator import true_coefficients
 
     frame, _ = frame_and_flow
     draws = monte_carlo_draws(frame, 6, -0.026, seed=11, n_jobs=2)
@@ -160,7 +160,7 @@ def test_power_and_minimum_detectable_effect():
 def test_monte_carlo_shared_within_a_run_is_the_same_and_computed_once(frame_and_flow, tmp_path, monkeypatch):
     """Chapters executed in one run share identical re-draws through the run's folder: the second call loads what
     the first computed, and both equal a call outside any run."""
-    from malstyring.paths import RUN_SHARE_ENV
+    from malstyring.data.paths import RUN_SHARE_ENV
 
     frame, _ = frame_and_flow
     alone = monte_carlo_draws(frame, 3, -0.026, seed=5, n_jobs=1)

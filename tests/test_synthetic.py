@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from malstyring.models import fit_model
-from malstyring.operationalise import FrameOptions, covariates
-from malstyring.synthetic import COUNTIES, DEFAULT_SEED, GENERATOR_VERSION, generate, generate_tables, true_coefficients
-from malstyring.validate import RawData, validate_dir
+from malstyring.analysis.models import fit_model
+from malstyring.analysis.operationalise import FrameOptions, covariates
+from malstyring.data.loading import RawData
+from malstyring.data.provenance import GENERATOR_VERSION
+from malstyring.data.validate import validate_dir
+from malstyring.synthetic.generator import COUNTIES, DEFAULT_SEED, generate, generate_tables, true_coefficients
 
 
 def _hashes(folder):

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from malstyring.models import fit_mixed
-from malstyring.timedep import (
+from malstyring.analysis.models import fit_mixed
+from malstyring.analysis.timedep import (
     NULL_SLOPE,
     add_lagged_outcome,
     differenced_pairs,
@@ -241,7 +241,7 @@ def test_lagged_outcome_comparison_on_a_simulated_panel():
 
 def test_default_synthetic_data(frame_and_flow):
     """The generator's office-month noise in the outcome is i.i.d.: the implied autocorrelation is near 0."""
-    from malstyring.robustness import M3_TERMS
+    from malstyring.analysis.robustness import M3_TERMS
 
     frame, _ = frame_and_flow
     result = wooldridge_test(frame, M3_TERMS)

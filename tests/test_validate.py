@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from malstyring.validate import DataContractError, load_raw, validate_dir
+from malstyring.data.loading import DataContractError, load_raw
+from malstyring.data.validate import validate_dir
 
 
 @pytest.fixture

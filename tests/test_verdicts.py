@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from malstyring.verdicts import last_year_rise, last_year_rise_text, shares_by_year_text
+from malstyring.book.verdicts import last_year_rise, last_year_rise_text, shares_by_year_text
 
 NBSP = "\u00a0"
 

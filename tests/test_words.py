@@ -37,11 +37,10 @@ import jupytext
 import papermill as pm
 import pytest
 
-from malstyring.inference import ARTICLE_RULE, RULES
-from malstyring.models import SIGNIFICANCE_LEVEL
-from malstyring.provenance import provenance
-from malstyring.reference import published_results
-from malstyring.synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
+from malstyring.analysis.inference import ARTICLE_RULE, RULES, SIGNIFICANCE_LEVEL
+from malstyring.data.provenance import provenance
+from malstyring.data.reference import published_results
+from malstyring.synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, generate
 
 pytestmark = pytest.mark.words
 

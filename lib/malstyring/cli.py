@@ -1,4 +1,9 @@
-"""Command line: ``python -m malstyring {generate,validate,frame,fit,template} ...``."""
+"""Command line: ``python -m malstyring {generate,validate,frame,fit,template} ...``.
+
+The top of the package: it may import every layer (see :mod:`malstyring`). Choices and defaults are the
+constants of the layers (model names, attainment codings, covariance types, degrees-of-freedom rules, the
+operationalisation's defaults), so the command line cannot drift from the code.
+"""
 
 import argparse
 import sys
@@ -9,14 +14,14 @@ import pandas as pd
 
 
 def _generate(args) -> int:
-    from .synthetic import generate
+    from .synthetic.generator import generate
 
     generate(args.out, seed=args.seed, index_effect=args.index_effect, scale=args.scale)
     return 0
 
 
 def _validate(args) -> int:
-    from .validate import validate_dir
+    from .data.validate import validate_dir
 
     problems, _ = validate_dir(args.data_dir)
     for p in problems:
@@ -30,7 +35,7 @@ def _validate(args) -> int:
 
 
 def _options(args):
-    from .operationalise import FrameOptions
+    from .analysis.operationalise import FrameOptions
 
     return FrameOptions(
         lead=args.lead,
@@ -42,8 +47,8 @@ def _options(args):
 
 
 def _frame(args) -> int:
-    from .operationalise import build_frame
-    from .validate import load_raw
+    from .analysis.operationalise import build_frame
+    from .data.loading import load_raw
 
     frame, flow = build_frame(load_raw(args.data_dir), _options(args))
     out = Path(args.output)
@@ -57,15 +62,15 @@ def _frame(args) -> int:
 
 
 def _fit(args) -> int:
-    from .inference import DEFAULT_DF
-    from .models import MODELS, fit_model, model_terms
-    from .operationalise import build_frame
-    from .validate import load_raw
+    from .analysis.inference import DEFAULT_DF
+    from .analysis.models import MODELS, fit_model, model_terms
+    from .analysis.operationalise import build_frame
+    from .data.loading import load_raw
 
     models = list(MODELS) if args.all else [args.model]
     frame, _ = build_frame(load_raw(args.data_dir), _options(args))
-    if args.engine == "statsmodels":
-        from .mixedlm import fit_statsmodels
+    if args.engine == STATSMODELS:
+        from .analysis.mixedlm import fit_statsmodels
 
         def fit_one(model):
             return fit_statsmodels(frame, model_terms(model), model=model)
@@ -95,30 +100,62 @@ def _fit(args) -> int:
 
 
 def _template(args) -> int:
-    from .codebook import TABLES, as_markdown, codebook, columns
+    from .data.codebook import TABLES, as_markdown, codebook, columns
+    from .data.reading import MAPPING_COLUMNS, MAPPING_FILE
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         pd.DataFrame(columns=columns(table)["column"]).to_csv(out / f"{table}.csv", index=False)
     codebook().to_csv(out / "codebook.csv", index=False)
-    pd.DataFrame(columns=["table", "source_column", "column"]).to_csv(out / "column_map.csv", index=False)
+    pd.DataFrame(columns=list(MAPPING_COLUMNS)).to_csv(out / MAPPING_FILE, index=False)
     (out / "CODEBOOK.md").write_text(as_markdown(), encoding="utf-8")
-    print(f"wrote empty contract tables, codebook.csv, column_map.csv and CODEBOOK.md to {out}")
+    print(f"wrote empty contract tables, codebook.csv, {MAPPING_FILE} and CODEBOOK.md to {out}")
     return 0
 
 
 def _add_frame_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lead", type=int, default=1, help="months from scorecard month to outcome month (default 1)")
-    p.add_argument("--percentile", type=float, default=75.0, help="programme-dummy percentile, 0-100 (default 75)")
-    p.add_argument("--attainment", choices=["strict", "partial"], default="strict")
-    p.add_argument("--exclude-year", type=int, action="append", default=[], help="leave out a year (repeatable)")
-    p.add_argument("--drop-smallest", type=float, default=0.0, help="share of smallest offices to leave out (0-1)")
+    from .analysis.operationalise import ATTAINMENT_CODINGS, FrameOptions
+    from .data.panel import YEARS
+
+    default = FrameOptions()
+    p.add_argument(
+        "--lead",
+        type=int,
+        default=default.lead,
+        help=f"months from scorecard month to outcome month (default {default.lead})",
+    )
+    p.add_argument(
+        "--percentile",
+        type=float,
+        default=default.percentile,
+        help=f"programme-dummy percentile, 0-100 (default {default.percentile:g})",
+    )
+    p.add_argument("--attainment", choices=ATTAINMENT_CODINGS, default=default.attainment)
+    p.add_argument(
+        "--exclude-year",
+        type=int,
+        choices=YEARS,
+        action="append",
+        default=[],
+        help="leave out a year (repeatable)",
+    )
+    p.add_argument(
+        "--drop-smallest",
+        type=float,
+        default=default.drop_smallest,
+        help="share of smallest offices to leave out (0-1)",
+    )
+
+
+CLOSED_FORM, STATSMODELS = "closed-form", "statsmodels"
+"""The engines of ``fit``: the book's closed-form ML engine, or statsmodels MixedLM as an independent reference."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .inference import BOOK_RULE, DEFAULT_DF, DF_RULES, VCOV_TYPES
-    from .synthetic import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
+    from .analysis.inference import BOOK_RULE, DEFAULT_DF, DF_RULES, VCOV_TYPES
+    from .analysis.models import MODELS
+    from .synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT
 
     parser = argparse.ArgumentParser(prog="python -m malstyring", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,16 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     _add_frame_options(p)
     p.set_defaults(func=_frame)
 
-    p = sub.add_parser("fit", help="fit Models M1-M6")
+    p = sub.add_parser("fit", help=f"fit Models {MODELS[0]}-{MODELS[-1]}")
     p.add_argument("data_dir")
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--model", choices=["M1", "M2", "M3", "M4", "M5", "M6"])
+    group.add_argument("--model", choices=MODELS)
     group.add_argument("--all", action="store_true")
     p.add_argument("-o", "--output", required=True)
     p.add_argument(
         "--engine",
-        choices=["closed-form", "statsmodels"],
-        default="closed-form",
+        choices=[CLOSED_FORM, STATSMODELS],
+        default=CLOSED_FORM,
         help="the book's closed-form ML engine (default) or statsmodels MixedLM as an independent reference",
     )
     p.add_argument(

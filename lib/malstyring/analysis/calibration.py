@@ -35,13 +35,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ..base.number_format import MINUS, integer, percent
+from ..data.loading import RawData
+from ..data.panel import year_of
+from ..data.paths import REFERENCE_DIR
+from ..data.reference import published_results, variables
 from .inference import star_band
 from .models import MixedFit
 from .operationalise import goal_attainment_index
-from .panel import year_of
-from .paths import REFERENCE_DIR
-from .tables import MINUS, integer, percent
-from .validate import RawData
 
 TARGETS_FILE = REFERENCE_DIR / "calibration_targets.csv"
 SPREAD_FILE = REFERENCE_DIR / "calibration_spread.csv"
@@ -49,7 +50,6 @@ SPREAD_SDS = 4
 """Half-width of a tolerance in standard deviations of the generator's spread across seeds."""
 KINDS = ("design", "check")
 UNITS = ("count", "staff", "persons", "share", "share_diff", "ratio", "flag", "loglik", "se")
-GENERATOR_STATUS = ("design", "meets", "misses")
 MISSES_BELOW = 0.5
 """A check target is marked ``misses`` when fewer than this share of the spread seeds fall in its article band."""
 ICICLE_BELOW = 0.80
@@ -181,8 +181,6 @@ def se_target_id(model: str, variable: str) -> str:
 def star_band_targets() -> pd.DataFrame:
     """One ``check`` target (hand-written columns) per starred coefficient of the article's Tables 1–2, the
     constants left out, in the table's order."""
-    from .reference import published_results, variables
-
     pub = published_results()
     labels = variables().set_index("variable")["label_en"]
     starred = pub[(pub["stars"] != "") & pub["variable"].isin(labels.index) & (pub["variable"] != "Intercept")]

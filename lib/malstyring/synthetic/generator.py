@@ -1,7 +1,7 @@
 """A synthetic NAV office panel calibrated to what Roaldsnes (2018) reports.
 
 The real office-month registers are confidential. This generator writes the six contract tables (see
-:mod:`malstyring.codebook`) for 437 offices in the 19 counties of 2012–2015, January 2012 – October 2015, so that
+:mod:`malstyring.data.codebook`) for 437 offices in the 19 counties of 2012–2015, January 2012 – October 2015, so that
 the whole book runs end to end and the estimators can be checked against a known truth.
 
 Design and assumptions (the article does not pin these down; the book's appendix repeats them):
@@ -37,11 +37,11 @@ Design and assumptions (the article does not pin these down; the book's appendix
 * **Labour-market regions.** Runs of neighbouring municipalities form about 160 BA regions, some crossing a
   county border; each municipality-year has a labour force of about 13.5 per user with reduced work capacity.
 * **Covariates of the true model** (index, programme dummies, size categories, shares) are computed by the
-  generator itself from the arrays it drew, independently of the analysis code (``malstyring.operationalise``),
-  so that the recovery tests also check the operationalisation. They follow the article's definitions
-  (Appendix 2, Table 3): the index is the share of the year's included indicators met (strict attainment),
-  programme dummies mark shares at or above the month's 75th percentile, and size groups are quintiles of the
-  offices' mean state employees.
+  generator itself from the arrays it drew, independently of the analysis code (``malstyring.analysis.operationalise``),
+  so that the recovery tests also check the operationalisation; only the variables' sources (which indicator or count
+  each is read from, ``data/reference/variables.csv``) are shared. They follow the article's definitions (Appendix 2,
+  Table 3): the index is the share of the year's included indicators met (strict attainment), programme dummies mark
+  shares at or above the month's 75th percentile, and size groups are quintiles of the offices' mean state employees.
   ``generate_tables(..., return_truth=True)`` returns them. Drawn floats are rounded to the 6 decimals written
   to the CSV files first, so the truth holds for the files as read, not only for the arrays in memory.
 * **Scale.** ``scale=N`` writes N times as many offices per county (4,370 offices for N=10), for benchmarks.
@@ -64,18 +64,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .codebook import columns
-from .panel import panel_months
-from .reference import indicator_catalogue, published_results
+from ..data.codebook import PROGRAMMES
+from ..data.panel import panel_months, student_year
+from ..data.provenance import GENERATOR_VERSION
+from ..data.reference import (
+    ATTAINMENT_DUMMIES,
+    EFFORT_INDICATORS,
+    FOLLOW_UP_3M,
+    USER_SHARES,
+    indicator_catalogue,
+    published_results,
+)
 
-GENERATOR_VERSION = "1.2.0"
-"""1.2.0 (from 1.1.0): a monthly office shock shared by the scorecard indicators that are not effort covariates
-(:data:`OTHER_INDICATOR_COMMON`), and labour-market (BA) regions with a labour force per municipality-year
-(``municipality_year``: ``ba_region_id``, ``labour_force``). The new draws come from a second random stream
-(:func:`_second_stream`), so every draw of 1.1.0 keeps its value: for the same seed only indicator_values.csv,
-municipality_year.csv, ``nae_exits_to_work`` and the manifest differ from 1.1.0.
-1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
-indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``."""
 DEFAULT_SEED = 20180101
 PUBLISHED_INDEX_EFFECT = -0.026
 TARGET_MEAN_SHARE = 0.41
@@ -108,9 +108,6 @@ COUNTIES = {
     "19": ("Troms", 25),
     "20": ("Finnmark", 19),
 }
-
-PROGRAMMES = tuple(c for c in columns("office_month")["column"] if c.startswith("prog_"))
-"""The programme-count columns of ``office_month``, in contract (codebook) order."""
 
 # indicator code -> (base probability of meeting the target, scale of the value around the target)
 INDICATOR_DESIGN = {
@@ -155,22 +152,6 @@ some crossing a county border."""
 LABOUR_FORCE_PER_USER = 13.5
 """Labour force per user with reduced work capacity (about 2.7 million against 200,000 nationally)."""
 
-DEMOGRAPHY = {
-    "upper_secondary_share": "upper_secondary",
-    "non_oecd_share": "non_oecd_immigrants",
-    "keep_job_share": "goal_keep_job",
-    "women_share": "women",
-    "over_50_share": "over_50",
-    "key_duration_share": "key_duration",
-}
-"""Covariate -> office_month count column; the covariate is the count divided by the NAE users (Vedlegg 2)."""
-EFFORT_INDICATORS = {
-    "jobmatch_share": "jobmatch",
-    "employer_assistance_share": "employer_assistance",
-    "contact_48h_share": "contact_48h",
-    "journal_24h_share": "journal_24h",
-}
-"""Continuous effort covariates that are scorecard indicator values, in every month (on the scorecard or not)."""
 OTHER_INDICATORS = (
     "young_nae_activity_plan",
     "dialogue_meeting_2",
@@ -182,12 +163,6 @@ OTHER_INDICATORS = (
 )
 """Indicators of :data:`INDICATOR_DESIGN` that no model uses as a continuous covariate (the follow-up shares of
 the effort block are ``jobseekers_follow_up_3m`` and, from 2015, ``follow_up_combined_3m``)."""
-ATTAINMENT_DUMMIES = {
-    "att_employer_assistance": "employer_assistance",
-    "att_contact_48h": "contact_48h",
-    "att_nae_follow_up_6m": "nae_follow_up_6m",
-}
-"""The individual attainment dummies of Figure 2 / Table 2 (not in the true model; returned for checking)."""
 PROGRAMME_PERCENTILE = 0.75
 SIZE_GROUPS = 5
 DECIMALS = 6
@@ -566,7 +541,6 @@ def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
     float arrays, built from the drawn arrays, following the article's definitions (see the module docstring)."""
     n_o, n_t = d.users.shape
     years = np.array([int(m[:4]) for m in d.months])
-    cal_months = np.array([int(m[5:7]) for m in d.months])
 
     def per_office(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(np.asarray(a, dtype=float)[:, None], (n_o, n_t))
@@ -577,17 +551,18 @@ def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
     for name, code in EFFORT_INDICATORS.items():
         cov[name] = d.values[code]
     # 'oppfølging 3 måneder': the job-seeker indicator until 2014, the combined indicator that replaced it in 2015
-    cov["follow_up_3m_share"] = np.where(
-        years[None, :] >= 2015, d.values["follow_up_combined_3m"], d.values["jobseekers_follow_up_3m"]
-    )
+    follow_up = np.full((n_o, n_t), np.nan)
+    for year, code in FOLLOW_UP_3M.items():
+        follow_up[:, years == year] = d.values[code][:, years == year]
+    cov["follow_up_3m_share"] = follow_up
     cov["staff_sick_leave"] = d.sick_leave
-    cov["activity_plan_share"] = d.with_plan / d.users
-    cov["on_programme_share"] = d.on_programme / d.users
+    # shares of the users: activity plan, on a programme, the demography (count / users)
+    counts = {"with_activity_plan": d.with_plan, "on_programme": d.on_programme, **d.demography}
+    for name, col in USER_SHARES.items():
+        cov[name] = counts[col] / d.users
     dummies = _programme_dummies(d.programme_counts, d.on_programme)
     for j, name in enumerate(PROGRAMMES):
         cov[name] = dummies[:, :, j]
-    for name, col in DEMOGRAPHY.items():
-        cov[name] = d.demography[col] / d.users
     cov["nae_users"] = d.users.astype(float)
     cov["staff_mean_age"] = d.age
     cov["staff_mean_seniority"] = d.seniority
@@ -603,9 +578,9 @@ def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
     cov["unemployment_county"] = d.county["gross_unemployment"][d.county_idx]
     for name in ("labour_demand", "health_benefit_share", "aap_psych_share"):
         cov[name] = d.county[name][d.county_idx]
-    # income of the calendar year; the student share measured in October of year Y applies October Y–September Y+1
+    # income of the calendar year; the student share of the year it applies in (measured in October, see student_year)
     income_col = years - FIRST_DATA_YEAR
-    student_col = np.where(cal_months >= 10, years, years - 1) - FIRST_DATA_YEAR
+    student_col = student_year(pd.Series(d.months)).to_numpy() - FIRST_DATA_YEAR
     cov["log_median_income"] = np.log(d.income[d.muni_idx][:, income_col])
     cov["student_share"] = d.students[d.muni_idx][:, student_col]
     return cov

@@ -1,7 +1,7 @@
 """Robustness analyses beyond the article: restrictions, lags, within/between, few-cluster inference, a
 binomial model, the specification curve and a Monte Carlo of the design. All use Model 3's covariates and the
-book's one estimator (:mod:`malstyring.models`). Functions take frames, raw tables and fits and return tables;
-reading data folders stays in :mod:`malstyring.validate`.
+book's one estimator (:mod:`malstyring.analysis.models`). Functions take frames, raw tables and fits and return
+tables; reading data folders stays in the data layer (:mod:`malstyring.data.loading`).
 
 Parallel work (the specification curve, the Monte Carlo) runs with joblib: local processes by default, or a Dask
 cluster when ``scheduler`` names one (``"tcp://host:8786"``). Every random draw comes from a child of one
@@ -23,11 +23,15 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule, critical_values, t_tests
-from .models import SIGNIFICANCE_LEVEL, Design, fit_design, fit_mixed, model_terms
+from ..data.loading import RawData
+from ..data.panel import month_number
+from ..data.paths import RUN_SHARE_ENV
+from ..synthetic import generator
+from ..synthetic.generator import draw_outcome_shares, true_coefficients, true_outcome_mean
+from . import inference, models
+from .inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, InferenceRule, critical_values, t_tests
+from .models import Design, fit_design, fit_mixed, model_terms
 from .operationalise import FrameOptions, build_frame, covariates
-from .paths import RUN_SHARE_ENV
-from .validate import RawData
 
 M3_TERMS = model_terms("M3")
 CONTROLS = [t for t in M3_TERMS if t != "index"]
@@ -69,8 +73,6 @@ def add_index_lags(frame: pd.DataFrame, max_lag: int = 12) -> tuple[pd.DataFrame
     Lags are looked up within the same office only (never across offices). Returns the frame restricted to rows
     with every lag present, and the number of rows dropped for missing lags.
     """
-    from .panel import month_number
-
     idx = frame[["office_id", "month", "index"]].copy()
     idx["num"] = month_number(idx["month"])
     out = frame.copy()
@@ -247,15 +249,13 @@ def specification_curve(
 
 MC_VCOVS = ("CR1", "CR2")
 """Covariance types recorded in every Monte Carlo re-draw (with CR2's Satterthwaite degrees of freedom), so that
-every rule in :data:`malstyring.inference.RULES` can be evaluated on the same draws."""
+every rule in :data:`malstyring.analysis.inference.RULES` can be evaluated on the same draws."""
 
 
 def _replicate_chunk(design: Design, frame: pd.DataFrame, index_effect: float, seeds: list) -> list[np.ndarray]:
     """Re-draw the outcome for each seed on one fixed design and re-estimate Model 3 (the X sums and the county
     bases are reused). One (4, k) array per seed in ``design.names`` order: coefficients, CR1 SEs, CR2 SEs and
     CR2's Satterthwaite degrees of freedom."""
-    from .synthetic import draw_outcome_shares, true_outcome_mean
-
     sums = design.sums()
     design.county_bases()
     mean = true_outcome_mean(frame, index_effect)[design.order]
@@ -351,8 +351,8 @@ def _shared_draws_path(design: Design, frame: pd.DataFrame, n_rep: int, effect: 
     for part in (design.x, design.county, design.office, frame["exits"].to_numpy(), design.order):
         digest.update(np.ascontiguousarray(part).tobytes())
     digest.update(repr((n_rep, float(effect), ss.entropy, ss.spawn_key, list(design.names))).encode())
-    for module in ("robustness", "models", "inference", "synthetic"):
-        digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    for source in (__file__, models.__file__, inference.__file__, generator.__file__):
+        digest.update(Path(source).read_bytes())
     return Path(folder) / f"monte-carlo-{digest.hexdigest()[:20]}.pkl"
 
 
@@ -394,8 +394,6 @@ def _monte_carlo_draws(
     scheduler: str | None,
 ) -> MonteCarloDraws:
     from joblib import delayed
-
-    from .synthetic import true_coefficients
 
     start = time.perf_counter()
     design.county_bases()

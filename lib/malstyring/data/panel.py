@@ -1,4 +1,4 @@
-"""The panel's calendar: months are strings ``YYYY-MM``."""
+"""The panel's calendar: months are strings ``YYYY-MM``; the years of the panel and of the yearly covariates."""
 
 import pandas as pd
 
@@ -22,3 +22,14 @@ def month_number(months: pd.Series) -> pd.Series:
 def year_of(months: pd.Series) -> pd.Series:
     """The calendar year of ``YYYY-MM`` strings, as integers."""
     return months.str.slice(0, 4).astype(int)
+
+
+STUDENT_MONTH = 10
+"""The student share (SSB table 09224) is measured in October: the figure of year Y applies from October Y to
+September Y + 1."""
+
+
+def student_year(months: pd.Series) -> pd.Series:
+    """The year whose student share applies in each month ``YYYY-MM``: Y from October of Y, otherwise Y - 1."""
+    years = year_of(months)
+    return years.where(months.str.slice(5, 7).astype(int) >= STUDENT_MONTH, years - 1)

@@ -18,7 +18,7 @@ MixedLM, which the book used first, stopped at a worse optimum on seed 4 without
 Inference. Model-based covariance ``A^-1`` with ``A = sum_g X_g' V_g^-1 X_g``; county-clustered sandwich
 ``A^-1 (sum_g s_g s_g') A^-1 * c`` with the score ``s_g = X_g' V_g^-1 r_g`` and the small-sample factor c named
 as in clubSandwich: CR0 (1), CR1 (G/(G-1)), CR1S (G(N-1)/((G-1)(N-p))); and CR2 with Satterthwaite degrees of
-freedom (:mod:`malstyring.inference`). Every test and interval goes through one API on the fit
+freedom (:mod:`malstyring.analysis.inference`). Every test and interval goes through one API on the fit
 (:meth:`MixedFit.coef_test`, :meth:`MixedFit.confint`, :meth:`MixedFit.lincom`, :meth:`MixedFit.tidy`), with the
 rule named by a covariance type and a degrees-of-freedom rule (``normal``, ``G-1``, ``satterthwaite``). The wild
 cluster bootstrap holds V fixed and works on the same per-county sums.
@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from .inference import (  # noqa: F401 (SIGNIFICANCE_LEVEL and stars are used through this module too)
+from ..data.reference import variables
+from .inference import (
     ARTICLE_RULE,
-    SIGNIFICANCE_LEVEL,
     VCOV_TYPES,
     CountyBases,
     InferenceRule,
@@ -45,7 +45,6 @@ from .inference import (  # noqa: F401 (SIGNIFICANCE_LEVEL and stars are used th
     stars,
     t_tests,
 )
-from .reference import variables
 
 LOG_2PI_1 = np.log(2 * np.pi) + 1
 OUTCOME = "to_work_share"

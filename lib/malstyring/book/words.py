@@ -1,30 +1,27 @@
-"""Small helpers that turn estimates into the words and labels the chapters glue into their prose.
+"""The claims vocabulary: small helpers that turn estimates into the words the chapters glue into their prose.
 
 The vocabulary (sign, significance at the book's level, larger/smaller, agreement with the article, counts) is the
 only place where a chapter's sentence about *this build's* estimates is decided: a chapter glues the phrase these
 functions return, never a hand-written verdict, so the words stay true on any seed, parameter or data set.
 :func:`glue_claim` also glues the estimate and p-value a phrase describes, so a test can check the words against
-the numbers in the executed notebook (``tests/test_words.py``).
+the numbers in the executed notebook (``tests/test_words.py``). Numbers themselves are written by
+:mod:`malstyring.base.number_format`; which offices a page may show is :mod:`malstyring.book.disclosure`'s business.
 """
 
 import numpy as np
 import pandas as pd
 
-from .inference import ARTICLE_RULE, BOOK_RULE, RULES, InferenceRule  # noqa: F401 (RULES for the chapters)
-from .models import SIGNIFICANCE_LEVEL, MixedFit, stars
-from .reference import published_results
-from .tables import AGREE, DISAGREE, MINUS, agreement, fmt, fmt_coef, integer, percent  # noqa: F401 (re-exported)
+from ..analysis.inference import ARTICLE_RULE, BOOK_RULE, SIGNIFICANCE_LEVEL, InferenceRule, stars
+from ..analysis.models import MixedFit
+from ..base.number_format import fmt, fmt_coef, percent
+from ..data.reference import published_results
+from .tables import AGREE, DISAGREE, agreement
 
 STRONG_LEVEL = 0.01
 """The article's second level (** p < 0.01)."""
 
 
-# --- numbers -----------------------------------------------------------------------------------------------------
-
-
-def number(x: float, digits: int = 3) -> str:
-    """A coefficient in prose: fixed decimals and a true minus sign ('−0.026')."""
-    return fmt(x, digits)
+# --- p-values and levels -------------------------------------------------------------------------------------------
 
 
 def p_value(p: float) -> str:
@@ -158,12 +155,12 @@ def published(model: str, variable: str) -> tuple[float, str]:
 def published_text(model: str, variable: str) -> str:
     """The article's value as printed, with a true minus: '−0.038**'."""
     value, st = published(model, variable)
-    return f"{number(value)}{st}"
+    return f"{fmt(value)}{st}"
 
 
 def agrees(estimate: float, p: float, model: str, variable: str) -> str:
     """Agreement code with the article's value: '=' same sign and significance, 's' sign only, 'x' sign differs
-    (the book's one definition, :func:`malstyring.tables.agreement`)."""
+    (the book's one definition, :func:`malstyring.book.tables.agreement`)."""
     value, st = published(model, variable)
     return agreement(estimate, stars(p), value, st)
 
@@ -174,7 +171,7 @@ def agreement_phrase(estimate: float, p: float, model: str, variable: str) -> st
     'has the same sign as the article's −0.011 but is significant, unlike the article's', 'has the opposite sign
     to the article's −0.023', with '(neither is significant)' when neither is."""
     value, st = published(model, variable)
-    text = f"the article's {number(value)}{st}"
+    text = f"the article's {fmt(value)}{st}"
     code = agrees(estimate, p, model, variable)
     if code == AGREE:
         here, there = stars(p), st
@@ -300,39 +297,3 @@ def glue_count_claim(
 def rule_p_values(fit: MixedFit, terms: list[str], rule: InferenceRule = BOOK_RULE) -> pd.Series:
     """The p-values of ``terms`` under ``rule``."""
     return fit.coef_test(rule.vcov, rule.df).loc[terms, "p"]
-
-
-def size_deciles(office_month: pd.DataFrame) -> pd.Series:
-    """Office size decile 1..10 by mean state employees over the panel (10 = the largest tenth)."""
-    staff = office_month.groupby("office_id")["state_employees"].mean().sort_index()
-    return pd.qcut(staff.rank(method="first"), 10, labels=False).astype(int) + 1
-
-
-def eligible_offices(office_month: pd.DataFrame, min_persons: int) -> pd.Index:
-    """Offices whose number of users with reduced work capacity is at least ``min_persons`` in every month:
-    only these may be shown individually when disclosure control is on."""
-    smallest = office_month.groupby("office_id")["nae_users"].min()
-    return smallest.index[smallest >= min_persons]
-
-
-def offices_by_decile(
-    office_month: pd.DataFrame, per_decile: int, seed: int, eligible: pd.Index | None = None
-) -> pd.DataFrame:
-    """Draw ``per_decile`` offices at random from each size decile (fixed seed), only among ``eligible``
-    offices if given. Columns: office_id, decile."""
-    rng = np.random.default_rng(seed)
-    deciles = size_deciles(office_month)
-    rows = []
-    for d in range(1, 11):
-        ids = deciles.index[deciles == d]
-        ids = (ids if eligible is None else ids.intersection(eligible)).to_numpy()
-        if len(ids) == 0:
-            continue
-        for office in sorted(rng.choice(ids, size=min(per_decile, len(ids)), replace=False)):
-            rows.append((int(office), d))
-    return pd.DataFrame(rows, columns=["office_id", "decile"])
-
-
-def office_label(decile: int, number: int) -> str:
-    """A panel label that names no office: 'Decile 3 · B' (the second office drawn from size decile 3)."""
-    return f"Decile {decile} · {chr(ord('A') + number)}"

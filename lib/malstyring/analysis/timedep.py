@@ -2,14 +2,14 @@
 outcome as a sensitivity model. The article reports that "statistical tests reject problems with time dependence"
 without naming the tests; this module supplies one and says exactly what it computes.
 
-The test (Wooldridge 2002, section 10.6.3; Drukker 2003, Stata's ``xtserial``). Write the model for office i in
-month t as ``y_it = x_it'b + u_county + u_office + e_it``. The residuals used are the marginal residuals
-``r_it = y_it - x_it'b_hat`` of the fitted three-level model (:func:`malstyring.models.fit_mixed`, ML). They differ
-from the within-office (conditional) residuals ``r_it - u_hat_county - u_hat_office`` by a constant per office, so
-their first differences are identical: differencing removes both random intercepts, and the choice of residual does
-not matter. Within each office, and only between consecutive months (a gap in an office's months breaks its series;
-no difference ever spans two offices), ``d_it = r_it - r_i,t-1``. The test regresses ``d_it`` on ``d_i,t-1`` by
-pooled OLS without a constant (as Drukker's ``xtserial``: the differenced errors have mean zero, so a constant
+The test (Wooldridge 2002, section 10.6.3; Drukker 2003, Stata's ``xtserial``). Write the model for office i in month t
+as ``y_it = x_it'b + u_county + u_office + e_it``. The residuals used are the marginal residuals ``r_it = y_it -
+x_it'b_hat`` of the fitted three-level model (:func:`malstyring.analysis.models.fit_mixed`, ML). They differ from the
+within-office (conditional) residuals ``r_it - u_hat_county - u_hat_office`` by a constant per office, so their first
+differences are identical: differencing removes both random intercepts, and the choice of residual does not matter.
+Within each office, and only between consecutive months (a gap in an office's months breaks its series; no difference
+ever spans two offices), ``d_it = r_it - r_i,t-1``. The test regresses ``d_it`` on ``d_i,t-1`` by pooled OLS without a
+constant (as Drukker's ``xtserial``: the differenced errors have mean zero, so a constant
 would only estimate a trend the model does not have) and tests ``H0: coefficient = -0.5``, with standard errors
 clustered by county (CR1, ``G/(G-1)``; a t statistic on G - 1 degrees of freedom) and, as a second line, by office.
 The slope uses b_hat from the random-intercept fit rather than Wooldridge's first-differenced regression; both are
@@ -55,9 +55,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .inference import ARTICLE_RULE, BOOK_RULE, InferenceRule
-from .models import OUTCOME, SIGNIFICANCE_LEVEL, MixedFit, fit_mixed
-from .panel import month_number
+from ..data.panel import month_number
+from .inference import ARTICLE_RULE, BOOK_RULE, SIGNIFICANCE_LEVEL, InferenceRule
+from .models import OUTCOME, MixedFit, fit_mixed
 
 NULL_SLOPE = -0.5
 """Slope of the differenced residuals on their own lag when the errors are serially uncorrelated."""

@@ -4,7 +4,9 @@ The codebook is the single definition of the contract; validation, the template 
 and the book's appendix are all generated from it. Every numeric column carries a plausibility range (``min``,
 ``max``, in the column's unit): a value outside it is an error, so that an absurd magnitude (10^12 users, 1e300)
 stops the analysis with the row named instead of turning every estimate into NaN. ``allowed`` lists the permitted
-codes of a code column, separated by ``|`` (the 19 counties of 2012–2015).
+codes of a code column, separated by ``|`` (the 19 counties of 2012–2015). ``at_most`` names, for a count of persons,
+the column of the same row it may not exceed: the persons it counts are among those (exits to work among exits,
+users with a trait among the users with reduced work capacity, users on one programme among those on any).
 """
 
 from functools import cache
@@ -33,15 +35,12 @@ def codebook() -> pd.DataFrame:
     open_ended = cb[numeric & ((cb["min"] == "") | (cb["max"] == ""))]
     if len(open_ended):
         raise ValueError(f"codebook.csv: numeric column(s) without min and max: {open_ended['column'].tolist()}")
+    for row in cb[cb["at_most"] != ""].itertuples():
+        total = cb[(cb["table"] == row.table) & (cb["column"] == row.at_most)]
+        if row.dtype != "int" or total["dtype"].tolist() != ["int"]:
+            raise ValueError(f"codebook.csv: {row.table}.{row.column} at_most {row.at_most!r}: not two int columns")
     cb["key"] = cb["key"] == "yes"
     return cb
-
-
-def allowed_values(table: str, column: str) -> list[str]:
-    """The permitted codes of ``column`` (empty when any value is allowed)."""
-    cols = columns(table)
-    allowed = cols.loc[cols["column"] == column, "allowed"]
-    return allowed.iloc[0].split("|") if len(allowed) and allowed.iloc[0] else []
 
 
 def columns(table: str) -> pd.DataFrame:
@@ -54,6 +53,21 @@ def key_columns(table: str) -> list[str]:
     """The columns that together identify a row of ``table``."""
     cols = columns(table)
     return cols.loc[cols["key"], "column"].tolist()
+
+
+def at_most(table: str) -> dict[str, str]:
+    """Count columns of ``table`` -> the column of the same row each may not exceed (codebook column ``at_most``),
+    in contract order."""
+    cols = columns(table)
+    limited = cols[cols["at_most"] != ""]
+    return dict(zip(limited["column"], limited["at_most"], strict=True))
+
+
+PROGRAMME_TOTAL = "on_programme"
+"""The office-month count of users on any labour-market programme."""
+PROGRAMMES = tuple(column for column, total in at_most("office_month").items() if total == PROGRAMME_TOTAL)
+"""The programme types: office-month counts of users on one programme (those that may not exceed
+:data:`PROGRAMME_TOTAL`), in contract order."""
 
 
 def text_columns(table: str) -> list[str]:

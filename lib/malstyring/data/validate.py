@@ -1,4 +1,5 @@
-"""Checking a data folder against the contract (reading the files is :mod:`malstyring.reading`'s job).
+"""Checking a data folder against the contract (reading the files is :mod:`malstyring.data.reading`'s job; loading
+a folder for the analysis, :mod:`malstyring.data.loading`'s).
 
 Every problem is reported with its file (and Excel sheet), column, row key(s) and the rule broken. Problems of the
 same kind are grouped (count plus the first keys) so that one corrupt column gives one readable line, not 20,000.
@@ -11,19 +12,16 @@ reported and carried into the sample-flow table. Input folders are only ever rea
 """
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import codebook as cb
-from .panel import PANEL_END, PANEL_START, month_number, panel_months, year_of
+from .panel import PANEL_END, PANEL_START, month_number, panel_months, student_year, year_of
 from .provenance import provenance
 from .reading import Problem, ReadError, column_map, did_you_mean, find_files, read_table
-from .reference import included_indicators, indicator_catalogue
-
-__all__ = ["DataContractError", "Problem", "RawData", "load_raw", "validate_dir"]
+from .reference import ATTAINMENT_DUMMIES, EFFORT_INDICATORS, FOLLOW_UP_3M, included_indicators, indicator_catalogue
 
 JOIN_COLUMNS = {"office_id", "month", "indicator", "municipality_id", "county_id", "year"}
 """Columns the checks across tables join on: an error in one of them stops those checks."""
@@ -31,27 +29,6 @@ DIGIT_CODE = re.compile(r"^(\d)-digit code$")
 """A codebook unit such as '4-digit code': the column holds exactly that many digits."""
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_KEYS_SHOWN = 5
-
-
-class DataContractError(ValueError):
-    """Raised when a data folder breaks the contract; the message lists every error."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"the data folder breaks the data contract ({len(problems)} problem(s)):\n{lines}")
-
-
-@dataclass
-class RawData:
-    """The six contract tables of one data folder, plus the warnings found while validating them."""
-
-    tables: dict[str, pd.DataFrame]
-    warnings: list[Problem] = field(default_factory=list)
-    source: Path | None = None
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
 
 
 def _key_strings(df: pd.DataFrame, keys: list[str], mask: pd.Series) -> tuple[tuple[str, ...], int]:
@@ -178,12 +155,8 @@ def _cross_checks(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Pro
     if len(two):
         shown = tuple(f"office_id={i}" for i in two.index[:MAX_KEYS_SHOWN])
         problems.append(Problem(files["offices"], "county_id", "office in two counties", shown, len(two)))
-    # counts that must not exceed their totals
-    limits = {"nae_exits_to_work": "nae_exits", "on_programme": "nae_users", "with_activity_plan": "nae_users"}
-    limits |= {c: "nae_users" for c in ("upper_secondary", "non_oecd_immigrants", "goal_keep_job", "women", "over_50")}
-    limits |= {c: "nae_users" for c in ("key_duration",)}
-    limits |= {c: "on_programme" for c in om.columns if c.startswith("prog_")}
-    for col, total in limits.items():
+    # counts that must not exceed their totals (the codebook's at_most)
+    for col, total in cb.at_most("office_month").items():
         if col in om.columns and total in om.columns:
             bad = om[col] > om[total]
             if bad.any():
@@ -240,8 +213,6 @@ def _missing_rows(need: pd.DataFrame, have: pd.DataFrame, file: str, what: str) 
 def _completeness(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
     """Referential completeness: offices <-> office-months <-> county-month and municipality-month/-year rows, and
     the indicator codes the index and the models use."""
-    from .operationalise import EFFORT_SHARES, FIGURE2_INDICATORS, FOLLOW_UP_3M, FOLLOW_UP_3M_2015
-
     problems: list[Problem] = []
     om, offices, iv = t["office_month"], t["offices"], t["indicator_values"]
     idle = ~offices["office_id"].isin(set(om["office_id"]))
@@ -251,7 +222,7 @@ def _completeness(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Pro
         problems.append(Problem(files["offices"], "office_id", rule, k, n, "warning"))
     om = om[["office_id", "month"]].merge(offices[["office_id", "municipality_id", "county_id"]], on="office_id")
     om["year"] = year_of(om["month"])
-    om["student_year"] = np.where(om["month"].str.slice(5, 7).astype(int) >= 10, om["year"], om["year"] - 1)
+    om["student_year"] = student_year(om["month"])
     need = {
         "county_month": om.groupby(["county_id", "month"]).size(),
         "municipality_month": om.groupby(["municipality_id", "month"]).size(),
@@ -272,8 +243,8 @@ def _completeness(t: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Pro
     pairs = iv[["month", "indicator"]].drop_duplicates()
     pairs = pairs.assign(year=year_of(pairs["month"]))
     years = {y: set(included_indicators(y)) for y in sorted(set(pairs["year"]))}
-    used = set(FIGURE2_INDICATORS.values()) | set(EFFORT_SHARES.values()) | set(FOLLOW_UP_3M.values())
-    used |= {FOLLOW_UP_3M_2015}.union(*years.values())
+    used = set(ATTAINMENT_DUMMIES.values()) | set(EFFORT_INDICATORS.values()) | set(FOLLOW_UP_3M.values())
+    used |= set().union(*years.values())
     present = pairs.groupby("year")["indicator"].agg(set)
     anywhere = set(pairs["indicator"])
     for code in sorted(used - anywhere):
@@ -343,18 +314,3 @@ def validate_dir(data_dir: str | Path) -> tuple[list[Problem], dict[str, pd.Data
         problems += _completeness(tables, files)
         problems += _month_gaps(tables["office_month"], files["office_month"])
     return problems, tables
-
-
-def load_raw(data_dir: str | Path) -> RawData:
-    """Read and validate a data folder; raise :class:`DataContractError` listing every error.
-
-    Warnings do not stop the load; they are returned in ``RawData.warnings`` for the sample-flow table.
-    """
-    problems, tables = validate_dir(data_dir)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise DataContractError(errors)
-    for name in ("office_month", "indicator_values"):
-        tables[name] = tables[name].sort_values(cb.key_columns(name), kind="stable").reset_index(drop=True)
-    warnings = [p for p in problems if p.severity == "warning"]
-    return RawData(tables=tables, warnings=warnings, source=Path(data_dir))

@@ -4,55 +4,56 @@ All shares are 0–1. Months are ``YYYY-MM``. Every row the operationalisation d
 sample-flow table returned with the frame; nothing is dropped silently.
 """
 
-from dataclasses import dataclass
+import numbers
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-from .panel import month_number, year_of
-from .reference import included_indicators, indicator_catalogue
-from .tables import percent
-from .validate import RawData
+from ..base.number_format import percent
+from ..data.codebook import PROGRAMMES
+from ..data.loading import RawData
+from ..data.panel import YEARS, month_number, student_year, year_of
+from ..data.reference import (
+    ATTAINMENT_DUMMIES,
+    EFFORT_INDICATORS,
+    FOLLOW_UP_3M,
+    USER_SHARES,
+    included_indicators,
+    indicator_catalogue,
+)
 
 ATTAINMENT_CODINGS = ("strict", "partial")
 PARTIAL_TOLERANCE = 0.10
 """Partial ('yellow') attainment: within 10 % of the target (relative) scores half a point. The article does not
 give the yellow thresholds; this is our assumption."""
 
-FIGURE2_INDICATORS = {
-    "att_employer_assistance": "employer_assistance",
-    "att_contact_48h": "contact_48h",
-    "att_nae_follow_up_6m": "nae_follow_up_6m",
-}
-"""The three individual attainment dummies of Figure 2 and Table 2 -> indicator codes."""
-
-EFFORT_SHARES = {
-    "jobmatch_share": "jobmatch",
-    "employer_assistance_share": "employer_assistance",
-    "contact_48h_share": "contact_48h",
-    "journal_24h_share": "journal_24h",
-}
-"""Continuous NAV-effort covariates that are scorecard indicator values."""
-
-FOLLOW_UP_3M = {2012: "jobseekers_follow_up_3m", 2013: "jobseekers_follow_up_3m", 2014: "jobseekers_follow_up_3m"}
-FOLLOW_UP_3M_2015 = "follow_up_combined_3m"
-"""'Oppfølging 3 måneder': the job-seeker indicator in 2012–2014, the combined indicator that replaced it in 2015."""
-
-PROGRAMMES = (
-    "prog_wage_subsidy",
-    "prog_work_practice",
-    "prog_training",
-    "prog_follow_up",
-    "prog_work_assessment",
-    "prog_sheltered_work",
-    "prog_work_rehab",
-    "prog_assessment_treatment",
-    "prog_self_employment",
-    "prog_adaptation",
-)
 SIZE_CATEGORIES = 5
 SALARY_UNIT_NOK = 100_000
 """Mean staff salary enters the models in NOK 100,000 per year, so its coefficient is not printed as 0.000."""
+
+
+def _whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+FRAME_RULES = {
+    "lead": (lambda v: _whole(v) and 1 <= v <= 24, "a whole number of months from 1 to 24"),
+    "percentile": (lambda v: _number(v) and 0 < v < 100, "a number strictly between 0 and 100"),
+    "attainment": (lambda v: v in ATTAINMENT_CODINGS, " or ".join(repr(c) for c in ATTAINMENT_CODINGS)),
+    "exclude_years": (
+        lambda v: isinstance(v, list | tuple) and all(y in YEARS for y in v),
+        f"a list of years from {YEARS[0]} to {YEARS[-1]}, e.g. [{YEARS[0]}]",
+    ),
+    "drop_smallest": (lambda v: _number(v) and 0 <= v < 1, "a share from 0 up to (not including) 1"),
+}
+"""Each choice of :class:`FrameOptions` -> (test of an allowed value, what is allowed): the one check of these
+choices, made by :class:`FrameOptions` and by the chapters' parameter check
+(:func:`malstyring.book.parameters.check_parameters`)."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,11 @@ class FrameOptions:
     drop_smallest: float = 0.0
 
     def __post_init__(self):
-        if not isinstance(self.lead, int | np.integer) or not 1 <= self.lead <= 24:
-            raise ValueError(f"lead must be a whole number of months from 1 to 24, got {self.lead!r}")
-        if not 0 < self.percentile < 100:
-            raise ValueError(f"percentile must be between 0 and 100 (exclusive), got {self.percentile!r}")
-        if self.attainment not in ATTAINMENT_CODINGS:
-            raise ValueError(f"attainment must be one of {ATTAINMENT_CODINGS}, got {self.attainment!r}")
-        if not 0 <= self.drop_smallest < 1:
-            raise ValueError(f"drop_smallest must be a share in [0, 1), got {self.drop_smallest!r}")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            allowed, allowed_text = FRAME_RULES[field.name]
+            if not allowed(value):
+                raise ValueError(f"{field.name} must be {allowed_text}, got {value!r}")
 
 
 def attainment_points(values: pd.DataFrame, coding: str = "strict") -> pd.Series:
@@ -137,7 +135,7 @@ def goal_attainment_index(values: pd.DataFrame, coding: str = "strict") -> pd.Da
     grouped = vals.groupby(["office_id", "month"], sort=True)
     out = grouped["points"].agg(points="sum", n_included="count").reset_index()
     out["index"] = out["points"] / out["n_included"]
-    expected = out["month"].str.slice(0, 4).astype(int).map({y: len(included_indicators(y)) for y in range(2012, 2016)})
+    expected = out["month"].str.slice(0, 4).astype(int).map({y: len(included_indicators(y)) for y in YEARS})
     out["n_missing"] = expected - out["n_included"]
     out.loc[out["n_included"] == 0, "index"] = np.nan
     return out[["office_id", "month", "index", "n_included", "n_missing"]]
@@ -181,11 +179,9 @@ def _controls(raw: RawData, frame: pd.DataFrame) -> pd.DataFrame:
     cm = raw["county_month"].rename(columns={"gross_unemployment": "unemployment_county"})
     out = out.merge(cm, on=["county_id", "month"], how="left")
     my = raw["municipality_year"]
-    year = year_of(out["month"])
-    mon = out["month"].str.slice(5, 7).astype(int)
-    # income: calendar year; students: the October figure of year Y applies from October Y to September Y+1
-    out["income_year"] = year
-    out["student_year"] = np.where(mon >= 10, year, year - 1)
+    # income: calendar year; students: the year whose October figure applies (see student_year)
+    out["income_year"] = year_of(out["month"])
+    out["student_year"] = student_year(out["month"])
     inc = my[["municipality_id", "year", "median_household_income_nok"]].rename(columns={"year": "income_year"})
     stu = my[["municipality_id", "year", "student_share"]].rename(columns={"year": "student_year"})
     out = out.merge(inc, on=["municipality_id", "income_year"], how="left")
@@ -221,38 +217,31 @@ def covariates(raw: RawData, options: FrameOptions = FrameOptions()) -> pd.DataF
     idx = goal_attainment_index(iv, options.attainment)
     frame = om[["office_id", "month"]].merge(idx, on=["office_id", "month"], how="left")
     # individual attainment dummies
-    fig2 = iv[iv["indicator"].isin(FIGURE2_INDICATORS.values())].copy()
+    fig2 = iv[iv["indicator"].isin(ATTAINMENT_DUMMIES.values())].copy()
     fig2["points"] = attainment_points(fig2, options.attainment)
     att = fig2.pivot(index=["office_id", "month"], columns="indicator", values="points")
-    att = att.rename(columns={v: k for k, v in FIGURE2_INDICATORS.items()}).reset_index()
+    att = att.rename(columns={v: k for k, v in ATTAINMENT_DUMMIES.items()}).reset_index()
     frame = frame.merge(att, on=["office_id", "month"], how="left")
     # continuous effort shares from the indicator table
-    codes = list(EFFORT_SHARES.values()) + list(FOLLOW_UP_3M.values()) + [FOLLOW_UP_3M_2015]
+    codes = list(EFFORT_INDICATORS.values()) + list(FOLLOW_UP_3M.values())
     wide = indicator_wide(iv, sorted(set(codes)))
     for code in set(codes) - set(wide.columns):
         wide[code] = np.nan
-    wide = wide.rename(columns={v: k for k, v in EFFORT_SHARES.items()})
-    is2015 = year_of(wide["month"]) >= 2015
-    wide["follow_up_3m_share"] = np.where(is2015, wide[FOLLOW_UP_3M_2015], wide["jobseekers_follow_up_3m"])
-    keep = ["office_id", "month", *EFFORT_SHARES.keys(), "follow_up_3m_share"]
+    # 'oppfølging 3 måneder': the indicator of the scorecard month's year
+    years = year_of(wide["month"])
+    wide["follow_up_3m_share"] = np.nan
+    for year, code in FOLLOW_UP_3M.items():
+        wide.loc[years == year, "follow_up_3m_share"] = wide.loc[years == year, code]
+    wide = wide.rename(columns={v: k for k, v in EFFORT_INDICATORS.items()})
+    keep = ["office_id", "month", *EFFORT_INDICATORS, "follow_up_3m_share"]
     frame = frame.merge(wide[keep], on=["office_id", "month"], how="left")
     # office-month registers
     users = om["nae_users"].where(om["nae_users"] > 0)
     reg = pd.DataFrame({"office_id": om["office_id"], "month": om["month"]})
     reg["staff_sick_leave"] = om["staff_sick_leave"]
-    reg["activity_plan_share"] = om["with_activity_plan"] / users
-    reg["on_programme_share"] = om["on_programme"] / users
-    reg = pd.concat([reg, programme_dummies(om, options.percentile)], axis=1)
-    demo = {
-        "upper_secondary_share": "upper_secondary",
-        "non_oecd_share": "non_oecd_immigrants",
-        "keep_job_share": "goal_keep_job",
-        "women_share": "women",
-        "over_50_share": "over_50",
-        "key_duration_share": "key_duration",
-    }
-    for new, col in demo.items():
+    for new, col in USER_SHARES.items():  # activity plan, on a programme, the demography: count / users
         reg[new] = om[col] / users
+    reg = pd.concat([reg, programme_dummies(om, options.percentile)], axis=1)
     reg["nae_users"] = om["nae_users"]
     reg["staff_mean_age"] = om["staff_mean_age"]
     reg["staff_mean_seniority"] = om["staff_mean_seniority_months"]
@@ -286,8 +275,8 @@ def outcome(raw: RawData, lead: int = 1) -> pd.DataFrame:
 
 MODEL_COLUMNS_REQUIRED = (
     "index",
-    *FIGURE2_INDICATORS,
-    *EFFORT_SHARES,
+    *ATTAINMENT_DUMMIES,
+    *EFFORT_INDICATORS,
     "follow_up_3m_share",
     "staff_sick_leave",
     "activity_plan_share",

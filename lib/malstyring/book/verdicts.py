@@ -17,8 +17,8 @@ the verdict no stronger than its evidence:
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .report import join_words
-from .tables import percent
+from ..base.number_format import percent
+from .words import join_words
 
 UNCOMMON_BELOW = 0.25
 """The article's measure of 'uncommon' in its text to Figure 4: 'færre enn 25 prosent av tilfellene'."""

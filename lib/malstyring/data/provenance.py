@@ -1,11 +1,12 @@
-"""Which data a page was built from, and the notice every results page shows.
+"""Which data a folder holds: verified synthetic data, or supplied data (the notice pages show is
+:mod:`malstyring.book.notices`).
 
-A folder counts as synthetic only when its ``manifest.json`` says ``kind: synthetic``, names a generator version
-this code knows (:data:`malstyring.synthetic.GENERATOR_VERSION`) and lists a SHA-256 checksum that matches every
+A folder counts as synthetic only when its ``manifest.json`` says ``kind: synthetic``, names the generator version
+this code trusts (:data:`GENERATOR_VERSION`) and lists a SHA-256 checksum that matches every
 file the loader would read (the contract tables in any format and ``column_map.csv``), no more and no fewer.
 Anything else – no manifest, a manifest left over from a generated folder, an edited file, an extra table – is
 supplied data, with disclosure control on; a manifest that does not match is reported in :attr:`Provenance.warning`.
-Pages name the folder by its name and a short checksum, never by its absolute path.
+A folder is named by its name and a short checksum, never by its absolute path.
 """
 
 import hashlib
@@ -15,9 +16,18 @@ from pathlib import Path
 
 from .codebook import READ_SUFFIXES, TABLES
 from .reading import MAPPING_FILE
-from .synthetic import GENERATOR_VERSION
-from .tables import MINUS, Markdown
 
+GENERATOR_VERSION = "1.2.0"
+"""The version of the synthetic generator (:mod:`malstyring.synthetic.generator`) whose manifests this code trusts;
+the generator writes it into every manifest. Defined here, beside the provenance check that is its lowest user.
+
+1.2.0 (from 1.1.0): a monthly office shock shared by the scorecard indicators that are not effort covariates
+(``OTHER_INDICATOR_COMMON``), and labour-market (BA) regions with a labour force per municipality-year
+(``municipality_year``: ``ba_region_id``, ``labour_force``). The new draws come from a second random stream
+(``_second_stream``), so every draw of 1.1.0 keeps its value: for the same seed only indicator_values.csv,
+municipality_year.csv, ``nae_exits_to_work`` and the manifest differ from 1.1.0.
+1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
+indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``."""
 MANIFEST = "manifest.json"
 SHORT = 12
 """Hex digits shown of a checksum."""
@@ -113,37 +123,3 @@ def is_synthetic(data_dir: str | Path) -> bool:
 def disclosure_control(data_dir: str | Path) -> bool:
     """Disclosure control is on for supplied data and off for verified synthetic data."""
     return not is_synthetic(data_dir)
-
-
-def describe(data_dir: str | Path) -> str:
-    """One sentence naming the data: generator version and seed, or the supplied files' short checksums; both with
-    the folder's name and a short checksum over its files (never the absolute path)."""
-    prov = provenance(data_dir)
-    where = f"folder `{prov.folder}`, checksum {prov.checksum[:SHORT]}"
-    if prov.synthetic:
-        man = prov.manifest
-        effect = f"{man['index_effect']:+.3f}".replace("-", MINUS)
-        return (
-            f"synthetic data from `malstyring.synthetic` version {man['generator_version']}, seed {man['seed']}, "
-            f"true index effect {effect} ({where})"
-        )
-    sums = ", ".join(f"`{name}` sha256 {digest[:SHORT]}…" for name, digest in sorted(prov.files.items()))
-    return (
-        f"a supplied data extract ({where}; {sums})" if sums else f"a supplied data folder with no data files ({where})"
-    )
-
-
-def data_notice(data_dir: str | Path) -> Markdown:
-    """The admonition shown at the top of every page with estimates; it switches on the verified provenance."""
-    prov = provenance(data_dir)
-    if prov.synthetic:
-        body = (
-            "The numbers, tables and figures on this page come from **synthetic data** calibrated to what the article "
-            "publishes, not from NAV's registers. They show how the analysis works and what it can detect; they are "
-            f"not findings about NAV. Built from {describe(data_dir)}."
-        )
-        return Markdown(f"```{{admonition}} Synthetic data\n:class: warning\n{body}\n```\n")
-    body = f"The numbers on this page were computed from {describe(data_dir)}."
-    if prov.warning:
-        body += f" Note: {prov.warning}."
-    return Markdown(f"```{{admonition}} Supplied data\n:class: important\n{body}\n```\n")

@@ -2,9 +2,13 @@
 
 * ``indicator_catalogue.csv`` – Table 3 of the article: each scorecard indicator, its target and direction,
   and for each year whether it is ``included``, ``excluded`` (with the article's reason) or ``absent``.
-* ``variables.csv`` – every regression variable with its Norwegian and English label, in the article's row order.
+* ``variables.csv`` – every regression variable with its Norwegian and English label, in the article's row order,
+  and, for a variable read straight from the contract, where from: ``indicator`` (a scorecard indicator's value, or
+  for a 'target met' dummy whether its target was met) or ``user_count`` (an office-month count of users divided by
+  the users with reduced work capacity). The operationalisation, the validator and the synthetic generator take
+  these mappings from here (:data:`ATTAINMENT_DUMMIES`, :data:`EFFORT_INDICATORS`, :data:`USER_SHARES`).
 * ``published_results.csv`` – Tables 1 and 2 as printed.
-* ``codebook.csv`` – the data contract (see :mod:`malstyring.codebook`).
+* ``codebook.csv`` – the data contract (see :mod:`malstyring.data.codebook`).
 """
 
 from functools import cache
@@ -45,8 +49,32 @@ def active_indicator_counts() -> dict[int, int]:
 
 @cache
 def variables() -> pd.DataFrame:
-    """Regression variables in the article's row order, with labels, block and unit."""
+    """Regression variables in the article's row order, with labels, block, unit and source ('' where none)."""
     return pd.read_csv(REFERENCE_DIR / "variables.csv", keep_default_na=False)
+
+
+def _sources(column: str, blocks: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Variable -> its source in ``column`` of variables.csv, for the variables (of ``blocks``) that have one."""
+    v = variables()
+    rows = v[(v[column] != "") & (v["block"].isin(blocks) if blocks else True)]
+    return dict(zip(rows["variable"], rows[column], strict=True))
+
+
+ATTAINMENT_DUMMIES = _sources("indicator", ("attainment",))
+"""The individual attainment dummies of Figure 2 and Table 2 -> the indicator whose target they mark as met."""
+EFFORT_INDICATORS = _sources("indicator", ("effort",))
+"""Continuous NAV-effort covariates that are scorecard indicator values -> indicator code."""
+USER_SHARES = _sources("user_count")
+"""Covariates that are a count of users divided by the users with reduced work capacity -> the ``office_month``
+count column (the article's Appendix 2)."""
+FOLLOW_UP_3M = {
+    2012: "jobseekers_follow_up_3m",
+    2013: "jobseekers_follow_up_3m",
+    2014: "jobseekers_follow_up_3m",
+    2015: "follow_up_combined_3m",
+}
+"""'Oppfølging 3 måneder' (``follow_up_3m_share``) by year: the job-seeker indicator in 2012–2014, the combined
+indicator that replaced it in 2015 (the book's reading)."""
 
 
 @cache

@@ -6,13 +6,13 @@ numbered and can be cross-referenced with ``{numref}``.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-from .inference import BOOK_RULE, star_fate
-from .reference import variables
+from ..analysis.inference import BOOK_RULE, star_fate
+from ..base.number_format import MINUS, fmt, fmt_coef
+from ..data.reference import variables
 
 
 class Markdown:
@@ -112,47 +112,6 @@ def book_table(df: pd.DataFrame, caption: str, label: str, align: str | None = N
     )
 
 
-MINUS = "\u2212"
-
-
-def fmt(x: float, digits: int = 3) -> str:
-    """A number with fixed decimals ('' for missing) and a typographic minus, which never breaks across lines."""
-    if x is None or not np.isfinite(x):
-        return ""
-    return f"{x:.{digits}f}".replace("-", MINUS)
-
-
-def percent(share: float, digits: int = 0) -> str:
-    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus); halves are
-    rounded up in size (3/24 prints as '13 %', not '12 %'), as a reader rounds."""
-    value = Decimal(repr(float(share) * 100)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{value:.{digits}f}\u00a0%".replace("-", MINUS)
-
-
-def integer(n: int) -> str:
-    """A count or other whole number: '12,345' (thousands separators, true minus)."""
-    if float(n) != int(n):
-        raise ValueError(f"integer: {n!r} is not a whole number")
-    return f"{int(n):,}".replace("-", MINUS)
-
-
-def fmt_coef(x: float, digits: int = 3) -> str:
-    """An estimate or standard error: ``digits`` decimals, or two significant digits when it would print as
-    0.000 (a coefficient on a count is small per unit), so no non-zero value shows as 0.000 or −0.000."""
-    if x is None or not np.isfinite(x):
-        return ""
-    if x != 0 and abs(x) < 0.5 * 10.0**-digits:
-        digits = 1 - int(np.floor(np.log10(abs(x))))
-    return fmt(x, digits)
-
-
-def fmt_p(p: float) -> str:
-    """A p-value in a table cell: three decimals, or '< 0.001' where it would print as 0.000."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "<\u00a00.001" if p < 0.0005 else f"{p:.3f}"
-
-
 AGREE = "="
 SIGN_ONLY = "s"
 DISAGREE = "x"
@@ -175,7 +134,7 @@ def comparison_frame(fits: dict, published: pd.DataFrame, labels: pd.DataFrame, 
     Columns: model, variable, label_en, label_no, estimate, se_cluster, stars (both under the article's rule),
     book_stars, book_p and book_df (the stars, p-value and Satterthwaite df under the book's few-cluster rule),
     published, published_stars, article_fate (whether the article's star would survive that rule with this
-    design's df, :func:`malstyring.inference.star_fate`; '' where there is no star or no estimate), agree.
+    design's df, :func:`malstyring.analysis.inference.star_fate`; '' where there is no star or no estimate), agree.
     """
     rows = []
     for model in models:

@@ -169,7 +169,7 @@ ZERO_EIGENVALUE = 1e-12
 @dataclass(frozen=True)
 class CountyBases:
     """Per county g: an orthonormal basis Q_g (n_g x k_g) of span[office dummies, X_g] and the design projected
-    onto it. Rows are sorted by county, then office (as in :class:`malstyring.models.Design`)."""
+    onto it. Rows are sorted by county, then office (as in :class:`malstyring.analysis.models.Design`)."""
 
     bounds: np.ndarray  # (G + 1,) first row of each county, and n
     q: tuple[np.ndarray, ...]  # Q_g

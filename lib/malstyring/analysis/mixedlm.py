@@ -1,7 +1,7 @@
 """statsmodels MixedLM as an independent reference for the book's estimator (``fit --engine statsmodels``).
 
-Not in the book's path: the chapters use :mod:`malstyring.models`. MixedLM fits the same model (county groups, a
-variance component for the office, ML), with its own optimiser. It has no clustered covariance, so the county
+Not in the book's path: the chapters use :mod:`malstyring.analysis.models`. MixedLM fits the same model (county
+groups, a variance component for the office, ML), with its own optimiser. It has no clustered covariance, so the county
 sandwich is evaluated at MixedLM's estimates with the book's formula; the coefficients, model-based standard
 errors, variances and log-likelihood are MixedLM's own. MixedLM can stop at a worse local optimum without a
 warning (seen on seed 4, Models 3 and 6, and on small simulated panels), so two of its optimisers are tried.

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .tables import fmt, percent
+from ..base.number_format import fmt, percent
 
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
-LINESTYLES = ("-", "--", ":", "-.")
-HATCHES = ("", "//", "..", "xx")
 
 TEXT_WIDTH = 6.2
 """Width in inches of every figure: the PDF's text column (A4, 1 in margins: 6.27 in), so a figure prints at its
@@ -380,9 +378,10 @@ def plot_specification_curve(curve: pd.DataFrame, choices: dict[str, list], trut
 def plot_coverage_by_rule(cover: pd.DataFrame, labels: dict[str, str], n_rep: int, level: float = 0.95):
     """Coverage of every coefficient's ``level`` intervals in a Monte Carlo, one row of dots per inference rule.
 
-    ``cover`` has columns rule, term and coverage (share 0–1), as :func:`malstyring.robustness.coverage_by_rule`
-    returns; ``labels`` maps the rule names, in display order, to their labels. The band is two Monte Carlo
-    standard errors of an exactly nominal interval around ``level``; dots below it are filled black."""
+    ``cover`` has columns rule, term and coverage (share 0–1), as
+    :func:`malstyring.analysis.robustness.coverage_by_rule` returns; ``labels`` maps the rule names, in display order,
+    to their labels. The band is two Monte Carlo standard errors of an exactly nominal interval around ``level``; dots
+    below it are filled black."""
     band = 2 * np.sqrt(level * (1 - level) / n_rep)
     fig, ax = new_figure(TEXT_WIDTH, 1.1 + 0.55 * len(labels))
     ax.axvspan(level - band, level + band, color=GREYS[3], alpha=0.6, linewidth=0, label="±2 Monte Carlo SEs")

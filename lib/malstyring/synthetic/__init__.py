@@ -1,0 +1,2 @@
+"""The synthetic layer: the generator of a panel calibrated to the article (:mod:`malstyring.synthetic.generator`).
+It imports only the data and base layers: it writes the contract the data layer defines."""
