@@ -4,7 +4,7 @@
 
 * every chapter page exists and the front page is there;
 * no page shows a raw object repr instead of a table or figure (a pandas Styler, '<Figure size ...>');
-* pages whose notebook shows data (calls ``data_notice``) carry the notice;
+* pages whose notebook shows data (displays ``page.notice``) carry the notice;
 * disclosure (:func:`malstyring.book.disclosure.disclosure_problems`): the executed chapters (``--chapters``) were
   all built from one data folder, and when that folder (and ``--data``, when it exists) is not verified synthetic
   data, no office name from it appears in the HTML, its ``_sources``, the executed notebooks or the PDF's text.
@@ -49,7 +49,7 @@ def main() -> int:
         for label, pattern in BAD_PATTERNS.items():
             if pattern.search(text):
                 problems.append(f"{page.name}: {label}")
-        shows_estimates = "data_notice(" in chapter.read_text(encoding="utf-8")
+        shows_estimates = "page.notice" in chapter.read_text(encoding="utf-8")
         if shows_estimates and not NOTICE.search(text):
             problems.append(f"{page.name}: no data notice")
     if not (html_dir / "index.html").exists():

@@ -1,0 +1,39 @@
+"""What a chapter's one computing call returns: the data notice and the tables the page shows.
+
+A chapter notebook is narrative. Its code is a parameters cell, one call to its module in
+:mod:`malstyring.book.chapters` (which checks the parameters, computes everything the chapter says, and glues the
+values and figures that its text cites), and one short cell per table or notice that the page shows where the text
+needs it::
+
+    page = chapter.build(data_dir=data_dir, lead=lead)   # glues every value and figure
+    page.notice                                          # the data notice (a cell tagged remove-input)
+    page.table("tbl-m13")                                # a numbered table, where the text refers to it
+
+Tables are returned rather than glued because a numbered MyST ``{table}`` must be part of the page's own
+document for Sphinx to number it by chapter and to typeset it as a ``longtable`` in the PDF.
+"""
+
+from dataclasses import dataclass, field
+
+from .tables import Markdown
+
+
+@dataclass
+class Page:
+    """The displayed outputs of one chapter: its data notice (None on pages that show no data) and its tables by
+    label (``tbl-...``); a table the chapter does not show with these data or parameters is absent."""
+
+    notice: object = None
+    tables: dict[str, Markdown] = field(default_factory=dict)
+
+    optional: frozenset[str] = frozenset()
+    """Labels of tables the chapter shows only under some data or parameters (e.g. only for synthetic data)."""
+
+    def table(self, label: str) -> Markdown | None:
+        """The table ``label``, or None (nothing shown) when this run of the chapter does not show it. A label
+        the chapter never produces is an error, so a typo in a notebook does not silently hide a table."""
+        if label in self.tables:
+            return self.tables[label]
+        if label in self.optional:
+            return None
+        raise KeyError(f"this chapter has no table {label!r}; it has {sorted(self.tables) + sorted(self.optional)}")
