@@ -45,8 +45,16 @@ GRAPH = {name: imports_of(path) for name, path in MODULES.items()}
 
 
 def layer_of(module: str) -> int:
+    """The layer's index; the package root (its docstring and ``__version__``, importing nothing) counts as below
+    every layer, since Python imports it before any of its modules anyway."""
     parts = module.split(".")
+    if module == "malstyring":
+        return -1
     return LAYERS.index(parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in LAYERS) else "")
+
+
+def test_the_package_root_imports_nothing():
+    assert not GRAPH["malstyring"]
 
 
 def test_the_graph_is_read():

@@ -1,0 +1,63 @@
+"""Chapter 2, background: NAV's scorecard, shown for one office-month of the data (an office drawn with the seed;
+with supplied data only among offices large enough for disclosure control)."""
+
+import numpy as np
+import pandas as pd
+from myst_nb import glue
+
+from ...analysis.operationalise import PARTIAL_TOLERANCE
+from ...analysis.scorecard import office_scorecard
+from ...base.number_format import percent
+from ...data.loading import load_raw
+from ...data.provenance import disclosure_control
+from ...data.reference import indicator_catalogue, target_text
+from ..disclosure import eligible_offices, size_deciles
+from ..figures import glue_figure, plot_scorecard, use_book_style
+from ..notices import data_notice
+from ..page import Page
+from ..parameters import check_parameters
+from ..words import count
+
+CARD_YEAR = "2014"
+"""The scorecard shown is drawn from the months of this year."""
+
+
+def build(data_dir: str, seed: int, min_persons: int) -> Page:
+    """Check the parameters, draw an office-month, glue its scorecard figure and the values the text cites."""
+    check_parameters(data_dir=data_dir, seed=seed, min_persons=min_persons)
+    use_book_style()
+    raw = load_raw(data_dir)
+    office, month = _draw_office_month(raw, seed, min_persons if disclosure_control(data_dir) else None)
+    card = office_scorecard(raw["indicator_values"], office, month)
+    view = pd.DataFrame(
+        {
+            "indicator": card["indicator"].map(indicator_catalogue()["name_en"]).str.slice(0, 70),
+            "target": card["indicator"].map(target_text),
+            "value": [percent(v, 1) for v in card["value"]],
+            "status": card["status"].to_numpy(),
+        }
+    )
+    decile = size_deciles(raw["office_month"]).loc[office]
+    glue_figure(
+        "fig-scorecard",
+        plot_scorecard(view, f"Scorecard, {month}: an office in size decile {decile} (anonymised)"),
+        view,
+    )
+    glue("card_month", month, display=False)
+    glue("card_n", count(len(view), "indicator"), display=False)
+    glue("card_green", f"{int((card['status'] == 'green').sum())} of its {count(len(view), 'target')}", display=False)
+    glue("card_index", percent(card["strict"].to_numpy().mean()), display=False)
+    glue("yellow_pct", percent(PARTIAL_TOLERANCE), display=False)
+    return Page(notice=data_notice(data_dir))
+
+
+def _draw_office_month(raw, seed: int, min_persons: int | None) -> tuple[int, str]:
+    """An office (among those with at least ``min_persons`` users in every month, when given) and a month of
+    :data:`CARD_YEAR`, drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    offices = raw["offices"]["office_id"].to_numpy()
+    if min_persons is not None:
+        offices = eligible_offices(raw["office_month"], min_persons).to_numpy()
+    office = int(rng.choice(offices))
+    months = sorted(m for m in raw["office_month"]["month"].unique() if m.startswith(CARD_YEAR))
+    return office, str(rng.choice(months))
