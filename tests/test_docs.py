@@ -27,8 +27,9 @@ def test_environment_yml_is_generated_from_the_lock():
 def test_readme_lists_every_table_and_figure_of_the_book():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     labels = set()
-    for md in (ROOT / "notebooks").glob("[0-9][0-9]_*.md"):
-        text = md.read_text(encoding="utf-8")
+    sources = [*(ROOT / "notebooks").glob("[0-9][0-9]_*.md"), *(ROOT / "lib/malstyring/book/chapters").glob("*.py")]
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
         labels |= set(re.findall(r'"(tbl-[\w-]+)"', text)) | set(re.findall(r":name: (fig-[\w-]+)", text))
     assert len(labels) >= 15
     missing = sorted(label for label in labels if f"`{label}`" not in readme)
