@@ -161,15 +161,8 @@ def build(
     readings = _readings(fits["M3"])
     _glue_prediction(fits["M3"], frame)
     _glue_icicles(raw, data_dir, seed, min_persons)
-    tables = {
-        "tbl-model-1-3": book_table(
-            _regressions(comparison, fits, published, INDEX_MODELS), CAPTION_M13, "tbl-model-1-3", widths=TABLE_WIDTHS
-        ),
-        "tbl-readings": book_table(readings, CAPTION_READINGS, "tbl-readings", widths="26 10 30 24 10"),
-        "tbl-model-4-6": book_table(
-            _regressions(comparison, fits, published, DUMMY_MODELS), CAPTION_M46, "tbl-model-4-6", widths=TABLE_WIDTHS
-        ),
-    }
+    tables = _regression_tables(comparison, fits, published)
+    tables["tbl-readings"] = book_table(readings, CAPTION_READINGS, "tbl-readings", widths="26 10 30 24 10")
     notes = {
         f"convergence-m{models[0][1]}-{models[-1][1]}": Markdown(convergence_report({m: fits[m] for m in models}))
         for models in (INDEX_MODELS, DUMMY_MODELS)
@@ -177,8 +170,21 @@ def build(
     return ResultsPage(notice=data_notice(data_dir), tables=tables, notes=notes)
 
 
-def _regressions(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    return regression_table(comparison[comparison["model"].isin(models)], fits, published, models)
+def _regression_tables(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame) -> dict:
+    """The article's Tables 1 and 2 re-estimated, with the marks of stars lost (†) or gained (‡) under the book's
+    rule and of published stars that would not survive it (×) or cannot be judged (?)."""
+    return {
+        label: book_table(
+            regression_table(comparison[comparison["model"].isin(models)], fits, published, models),
+            caption,
+            label,
+            widths=TABLE_WIDTHS,
+        )
+        for label, models, caption in (
+            ("tbl-model-1-3", INDEX_MODELS, CAPTION_M13),
+            ("tbl-model-4-6", DUMMY_MODELS, CAPTION_M46),
+        )
+    }
 
 
 def _glue_index_models(fits: dict[str, MixedFit], frame: pd.DataFrame, lead: int) -> None:
