@@ -105,3 +105,33 @@ def test_a_supplied_folder_recorded_by_the_chapters_is_scanned_whatever_data_say
     (html / "page.html").write_text("<p>NAV Vågå</p>", encoding="utf-8")
     problems = disclosure.disclosure_problems(html, chapters, tmp_path / "none.pdf", tmp_path / "synthetic")
     assert problems == ["page.html: office name(s) disclosed: ['NAV Vågå']"]
+
+
+# --- sampling and suppression ---------------------------------------------------------------------------------------
+
+
+def test_decile_labels_name_offices_by_decile_and_draw_order():
+    draw = pd.DataFrame({"office_id": [7, 3, 9, 4], "decile": [1, 1, 4, 10]})
+    assert disclosure.decile_labels(draw) == {
+        7: "Decile 1 · A",
+        3: "Decile 1 · B",
+        9: "Decile 4 · A",
+        4: "Decile 10 · A",
+    }
+
+
+def test_draw_shown_offices_hides_small_offices_only_under_disclosure_control():
+    # 20 offices, two per size decile; offices 0 and 1 (the smallest decile) have a month with 2 users
+    office_month = pd.DataFrame(
+        {
+            "office_id": [o for o in range(20) for _ in range(2)],
+            "state_employees": [o for o in range(20) for _ in range(2)],
+            "nae_users": [2 if o < 2 and m == 0 else 10 for o in range(20) for m in range(2)],
+        }
+    )
+    offices = pd.DataFrame({"office_id": range(20)})
+    labels, hidden = disclosure.draw_shown_offices(offices, office_month, 2, seed=1, min_persons=5)
+    assert hidden == 2 and len(labels) == 18 and not {0, 1} & set(labels)
+    labels, hidden = disclosure.draw_shown_offices(offices, office_month, 2, seed=1, min_persons=None)
+    assert hidden == 0 and sorted(labels) == list(range(20))
+    assert labels[0] == "Decile 1 · A" and labels[19] == "Decile 10 · B"

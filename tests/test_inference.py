@@ -193,3 +193,13 @@ def test_county_bases_cover_a_county_smaller_than_its_columns():
     office = np.array([0, 1, 2, 2, 3])
     bases = CountyBases.from_arrays(x, county, office)
     assert bases.q[0].shape == (2, 2) and bases.q[1].shape == (3, 3)
+
+
+def test_covers_counts_the_bounds_as_inside_and_aligns_by_term():
+    from malstyring.analysis.inference import covers
+
+    interval = pd.DataFrame({"low": [-1.0, 0.0, 2.0], "high": [1.0, 0.5, 3.0]}, index=["a", "b", "c"])
+    truth = pd.Series({"c": 3.0, "b": 0.6, "a": -1.0, "unused": 9.0})
+    assert covers(interval, truth).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="no true value"):
+        covers(interval, truth.drop("b"))

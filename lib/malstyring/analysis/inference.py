@@ -162,6 +162,15 @@ def star_fate(value: float, stars: str, df: float, level: float = SIGNIFICANCE_L
     return "undetermined"
 
 
+def covers(interval, truth) -> np.ndarray:
+    """Whether each interval (a frame with columns ``low`` and ``high``, e.g. :meth:`MixedFit.confint`) contains
+    the true value ``truth`` of its row (a Series aligned on the interval's index); the bounds count as inside."""
+    truth = truth.reindex(interval.index)
+    if truth.isna().any():
+        raise ValueError(f"covers: no true value for {list(truth.index[truth.isna()])}")
+    return ((interval["low"] <= truth) & (truth <= interval["high"])).to_numpy()
+
+
 ZERO_EIGENVALUE = 1e-12
 """Eigenvalues below this count as zero in the inverse square root (clubSandwich's ``matrix_power`` tolerance)."""
 

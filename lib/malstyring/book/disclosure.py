@@ -73,6 +73,27 @@ def office_label(decile: int, number: int) -> str:
     return f"Decile {decile} · {chr(ord('A') + number)}"
 
 
+def decile_labels(draw: pd.DataFrame) -> dict:
+    """Panel labels for offices drawn by :func:`offices_by_decile`: office_id -> 'Decile d · A', 'Decile d · B', ...
+    in the order drawn within each decile."""
+    labels = {}
+    for decile, group in draw.groupby("decile"):
+        for k, office in enumerate(group["office_id"]):
+            labels[office] = office_label(decile, k)
+    return labels
+
+
+def draw_shown_offices(
+    offices: pd.DataFrame, office_month: pd.DataFrame, per_decile: int, seed: int, min_persons: int | None
+) -> tuple[dict, int]:
+    """The offices a figure may show, ``per_decile`` drawn from each size decile, labelled by :func:`decile_labels`,
+    and how many offices disclosure control hid (0 when it is off). ``min_persons`` None: disclosure control off
+    (synthetic data); otherwise only :func:`eligible_offices` are drawn."""
+    eligible = None if min_persons is None else eligible_offices(office_month, min_persons)
+    n_hidden = 0 if eligible is None else offices["office_id"].nunique() - len(eligible)
+    return decile_labels(offices_by_decile(office_month, per_decile, seed, eligible)), n_hidden
+
+
 # --- the name scan of the built book --------------------------------------------------------------------------------
 
 BOOK_SOURCES = [

@@ -6,11 +6,12 @@ numbered and can be cross-referenced with ``{numref}``.
 """
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..analysis.inference import BOOK_RULE, star_fate
+from ..analysis.inference import BOOK_RULE, STAR_FATE, star_fate
 from ..base.number_format import MINUS, fmt, fmt_coef
 from ..data.reference import variables
 
@@ -239,3 +240,94 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         row["Agree"] = ""
         foot.append(row)
     return pd.concat([out, pd.DataFrame(foot)], ignore_index=True)
+
+
+# --- summaries of the comparison frame -------------------------------------------------------------------------------
+
+
+def agreement_counts(comparison: pd.DataFrame, models: list[str] | None = None) -> dict[str, int]:
+    """How the reproduced coefficients of ``models`` (default: all) stand to the published ones, counted over the
+    rows of :func:`comparison_frame` that have both: ``compared``, ``sign`` (same sign, codes '=' and 's'), ``both``
+    (same sign and significance, '=') and ``differs`` (opposite sign, 'x')."""
+    rows = comparison[comparison["agree"] != ""]
+    if models is not None:
+        rows = rows[rows["model"].isin(models)]
+    codes = rows["agree"]
+    return {
+        "compared": len(codes),
+        "sign": int(codes.isin([AGREE, SIGN_ONLY]).sum()),
+        "both": int((codes == AGREE).sum()),
+        "differs": int((codes == DISAGREE).sum()),
+    }
+
+
+def agreement_summary(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`agreement_counts` per model (the models that have a compared coefficient, in sorted order), with the
+    book's column headings."""
+    models = sorted(set(comparison.loc[comparison["agree"] != "", "model"]))
+    counts = [agreement_counts(comparison, [m]) for m in models]
+    return pd.DataFrame(
+        {
+            "Model": models,
+            "Coefficients compared": [c["compared"] for c in counts],
+            "Same sign": [c["sign"] for c in counts],
+            "Same sign and significance": [c["both"] for c in counts],
+        }
+    )
+
+
+def side_by_side_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Every row of :func:`comparison_frame`: model, variable, the reproduced 'coef stars (clustered SE)' under the
+    article's rule, the published value as the article prints it (it prints −0.000 and 0.000 for small
+    coefficients) and the agreement code."""
+    reproduced = [
+        f"{fmt_coef(e)}{s} ({fmt_coef(se)})"
+        for e, s, se in zip(comparison["estimate"], comparison["stars"], comparison["se_cluster"], strict=True)
+    ]
+    printed = [
+        f"{fmt(p)}{s}" if pd.notna(p) else ""
+        for p, s in zip(comparison["published"], comparison["published_stars"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Model": comparison["model"].to_numpy(),
+            "Variable": comparison["label_en"].to_numpy(),
+            "Reproduced (SE)": reproduced,
+            "Published": printed,
+            "Agree": comparison["agree"].to_numpy(),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class StarSurvival:
+    """What becomes of the stars of some models' coefficients (constants left out) under the book's few-cluster
+    rule: the book-rule p-values of the coefficients this build stars under the article's rule (``kept_p``: how
+    many of them stay significant is a claim about these), how many unstarred ones gain significance, and the
+    fates of the article's own stars (:func:`malstyring.analysis.inference.star_fate`)."""
+
+    kept_p: pd.Series
+    gained: int
+    unstarred: int
+    fates: dict[str, int]
+
+    @property
+    def n_fates(self) -> int:
+        """Number of the article's stars whose fate was judged."""
+        return sum(self.fates.values())
+
+
+def star_survival(comparison: pd.DataFrame, models: list[str]) -> StarSurvival:
+    """:class:`StarSurvival` over the rows of :func:`comparison_frame` for ``models`` that have an estimate,
+    intercepts left out."""
+    part = comparison[
+        comparison["model"].isin(models) & (comparison["variable"] != "Intercept") & comparison["estimate"].notna()
+    ]
+    starred = part["stars"] != ""
+    fates = part["article_fate"][part["article_fate"] != ""].value_counts()
+    return StarSurvival(
+        kept_p=part.loc[starred, "book_p"],
+        gained=int((~starred & (part["book_stars"] != "")).sum()),
+        unstarred=int((~starred).sum()),
+        fates={fate: int(fates.get(fate, 0)) for fate in STAR_FATE},
+    )

@@ -1,0 +1,340 @@
+"""Chapter 5, does scoring well predict more exits to work: Models 1–6 re-estimated beside the article's Tables 1
+and 2, which stars survive the book's few-cluster rule, the article's readings of Model 3, and the journal-entry
+prediction and "icicles" (the article's Figures 5 and 6)."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from myst_nb import glue
+
+from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, covers
+from ...analysis.models import MixedFit, convergence_report, fit_models, predict_at_means
+from ...analysis.operationalise import FrameOptions, build_frame
+from ...base.number_format import fmt, integer, percent
+from ...data.loading import load_raw
+from ...data.provenance import disclosure_control, is_synthetic, read_manifest
+from ...data.reference import published_results, variables
+from ...synthetic.generator import true_coefficients
+from ..disclosure import draw_shown_offices
+from ..figures import glue_figure, plot_prediction, plot_small_multiples, use_book_style
+from ..notices import data_notice
+from ..page import Page
+from ..parameters import check_parameters
+from ..tables import (
+    STAR_GAINED,
+    STAR_LOST,
+    Markdown,
+    agreement_counts,
+    book_table,
+    comparison_frame,
+    regression_table,
+    star_survival,
+)
+from ..words import (
+    agrees,
+    compare,
+    count,
+    estimate_text,
+    glue_agreement,
+    glue_count_claim,
+    glue_fit_claim,
+    k_of_n,
+    published_text,
+    rule_p_values,
+)
+
+INDEX_MODELS = ["M1", "M2", "M3"]
+DUMMY_MODELS = ["M4", "M5", "M6"]
+FOUR = {
+    "m3_journal": "journal_24h_share",
+    "m3_sick": "staff_sick_leave",
+    "m3_unemp": "unemployment_county",
+    "m3_income": "log_median_income",
+}
+"""The four Model 3 coefficients the text discusses after the index, by glue key."""
+ATTAINMENT_TERMS = ["att_employer_assistance", "att_contact_48h", "att_nae_follow_up_6m"]
+READINGS = {
+    "jobmatch_share": "positive, less robust than journal entries or the index (its footnote 6)",
+    "key_duration_share": "negative: many users at a key duration strain capacity",
+    "over_50_share": "negative: offices with older users",
+    "users_per_employee": "the caseload matters",
+    "unemployment_county": "expected negative",
+    "labour_demand": "expected positive",
+    "log_median_income": "the general level of prosperity matters",
+    "size_5": "office size matters",
+    "staff_sick_leave": "internal sick leave matters",
+}
+"""The article's reading of each Model 3 coefficient it comments on."""
+TABLE_WIDTHS = "26 10 9 10 9 10 9 7"
+CAPTION_M13 = (
+    "Models 1–3 (the article's Table 1). Reproduced coefficient with stars and county-clustered (CR1) standard "
+    "error under the article's rule, next to the published value. ** p < 0.01, * p < 0.05. "
+    f"{STAR_LOST} significant under the article's rule but not with CR2 standard errors and Satterthwaite "
+    f"degrees of freedom (the book's rule); {STAR_GAINED} the reverse. On a published value, × its star would not "
+    "survive the book's rule with this design's degrees of freedom, ? the printed numbers cannot decide. Agree, per "
+    "model: = sign and significance at 5 % agree, s only the sign agrees, x the sign differs, · not compared."
+)
+CAPTION_M46 = (
+    "Models 4–6 (the article's Table 2): the three attainment dummies instead of the index. Cells and marks "
+    f"({STAR_LOST}, {STAR_GAINED}, ×, ?) as in the table of Models 1–3 above. The article prints no constant or fit "
+    "statistics for Model 4."
+)
+CAPTION_READINGS = (
+    "Model 3's coefficients that the article comments on: its estimate and reading, and this build's estimate "
+    "with stars and standard error under the article's rule (CR1, normal), as Agree compares them (= sign and "
+    "significance at 5 %, s sign only, x sign differs)."
+)
+SYNTHETIC_NOTES = {
+    "what_comparison_tests": "The synthetic outcome was drawn with a true index effect of {truth}, so these "
+    "comparisons test the re-analysis, not the article.",
+    "what_reestimates_show": "The synthetic outcome was generated from those published coefficients, so the "
+    "re-estimates only show whether the estimator recovers them:",
+    "dummies_truth": "In the synthetic data the dummies have no effect of their own: the outcome is drawn from the "
+    "article's Model 3, which contains the index but not the dummies. A dummy can still come out significant here, "
+    "by chance or because meeting a target is correlated with the index, which Models 4–6 leave out.",
+    "icicle_origin": "The generator was built to reproduce what the article's Figure 6 shows:",
+}
+SUPPLIED_NOTES = {
+    "what_comparison_tests": "These are re-estimates on the supplied data.",
+    "what_reestimates_show": "On the supplied data the re-estimates are:",
+    "dummies_truth": "",
+    "icicle_origin": "The article's Figure 6 shows",
+    "four_verdict": "",
+}
+ICICLE_LEVEL = 0.8
+"""A month's journal share below this is an "icicle" month."""
+ICICLE_MANY = 5
+OFFICES_PER_DECILE = 2
+
+
+@dataclass
+class ResultsPage(Page):
+    """The chapter's page, with the convergence note shown under each regression table."""
+
+    notes: dict[str, Markdown] = field(default_factory=dict)
+
+    def note(self, label: str) -> Markdown:
+        """The note ``label`` ('convergence-m1-3', 'convergence-m4-6')."""
+        return self.notes[label]
+
+
+def build(
+    data_dir: str,
+    seed: int,
+    lead: int,
+    percentile: float,
+    attainment: str,
+    exclude_years: list,
+    drop_smallest: float,
+    min_persons: int,
+) -> ResultsPage:
+    """Check the parameters, fit Models 1–6, glue the chapter's values and figures and return its page."""
+    check_parameters(
+        data_dir=data_dir,
+        seed=seed,
+        lead=lead,
+        percentile=percentile,
+        attainment=attainment,
+        exclude_years=exclude_years,
+        drop_smallest=drop_smallest,
+        min_persons=min_persons,
+    )
+    use_book_style()
+    raw = load_raw(data_dir)
+    options = FrameOptions(
+        lead=lead,
+        percentile=percentile,
+        attainment=attainment,
+        exclude_years=tuple(exclude_years),
+        drop_smallest=drop_smallest,
+    )
+    frame, _ = build_frame(raw, options)
+    fits = fit_models(frame)
+    published = published_results()
+    comparison = comparison_frame(fits, published, variables(), list(fits))
+    _glue_index_models(fits, frame, lead)
+    _glue_model_3(fits["M2"], fits["M3"])
+    _glue_dummies(fits["M6"])
+    _glue_agreement(comparison)
+    _glue_data_notes(data_dir, fits["M3"])
+    readings = _readings(fits["M3"])
+    _glue_prediction(fits["M3"], frame)
+    _glue_icicles(raw, data_dir, seed, min_persons)
+    tables = _regression_tables(comparison, fits, published)
+    tables["tbl-readings"] = book_table(readings, CAPTION_READINGS, "tbl-readings", widths="26 10 30 24 10")
+    notes = {
+        f"convergence-m{models[0][1]}-{models[-1][1]}": Markdown(convergence_report({m: fits[m] for m in models}))
+        for models in (INDEX_MODELS, DUMMY_MODELS)
+    }
+    return ResultsPage(notice=data_notice(data_dir), tables=tables, notes=notes)
+
+
+def _regression_tables(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame) -> dict:
+    """The article's Tables 1 and 2 re-estimated, with the marks of stars lost (†) or gained (‡) under the book's
+    rule and of published stars that would not survive it (×) or cannot be judged (?)."""
+    return {
+        label: book_table(
+            regression_table(comparison[comparison["model"].isin(models)], fits, published, models),
+            caption,
+            label,
+            widths=TABLE_WIDTHS,
+        )
+        for label, models, caption in (
+            ("tbl-model-1-3", INDEX_MODELS, CAPTION_M13),
+            ("tbl-model-4-6", DUMMY_MODELS, CAPTION_M46),
+        )
+    }
+
+
+def _glue_index_models(fits: dict[str, MixedFit], frame: pd.DataFrame, lead: int) -> None:
+    """Models 1–3's index coefficient, its claim and its agreement with the article, and its size in SDs."""
+    glue("n_obs", integer(fits["M3"].n_obs), display=False)
+    glue("lead_months", count(lead, "month"), display=False)
+    for model in INDEX_MODELS:
+        name, fit = model.lower(), fits[model]
+        glue(f"{name}_index", estimate_text(fit, "index"), display=False)
+        glue_fit_claim(f"{name}_phrase", fit, "index")
+        glue_agreement(f"{name}_vs_article", fit, "index")
+        glue(f"pub_{name}_index", published_text(model, "index"), display=False)
+    sd_index = frame["index"].std()
+    glue("sd_index", fmt(sd_index, 2), display=False)
+    sd_effect = fits["M3"].coef["index"] * sd_index * 100
+    glue("m3_index_sd_effect", fmt(abs(sd_effect), 1), display=False)
+    glue("m3_index_sd_direction", "higher" if sd_effect > 0 else "lower", display=False)
+
+
+def _glue_model_3(m2: MixedFit, m3: MixedFit) -> None:
+    """The four coefficients of Model 3 the text discusses, the job-match share and the AIC against Model 2."""
+    for key, term in FOUR.items():
+        glue(key, estimate_text(m3, term), display=False)
+        glue_fit_claim(f"{key}_phrase", m3, term)
+        glue(f"pub_{key}", published_text("M3", term), display=False)
+    glue_fit_claim("m3_jobmatch_phrase", m3, "jobmatch_share")
+    glue("m3_jobmatch", estimate_text(m3, "jobmatch_share"), display=False)
+    glue("pub_m2_jobmatch", published_text("M2", "jobmatch_share"), display=False)
+    glue("pub_m3_jobmatch", published_text("M3", "jobmatch_share"), display=False)
+    glue_agreement("m3_jobmatch_vs_article", m3, "jobmatch_share")
+    glue("aic_m3", integer(round(m3.aic)), display=False)
+    glue("aic_m2", integer(round(m2.aic)), display=False)
+    glue("aic_compare", compare(m3.aic, m2.aic, 0), display=False)
+    glue("aic_verdict", "better" if m3.aic < m2.aic else "no better", display=False)
+
+
+def _glue_dummies(m6: MixedFit) -> None:
+    """Model 6's attainment dummies (how many are significant under the book's rule) and the published ones."""
+    glue_count_claim("m6_att_sig", rule_p_values(m6, ATTAINMENT_TERMS), "dummy", "dummies", rule=BOOK_RULE)
+    for term in ATTAINMENT_TERMS:
+        glue(f"m6_{term}", estimate_text(m6, term), display=False)
+        for model in DUMMY_MODELS:
+            glue(f"pub_{model.lower()}_{term}", published_text(model, term), display=False)
+
+
+def _fate_phrase(fates: dict[str, int], n_fates: int) -> str:
+    """'3 of the 5 stars are certain to survive, 1 would not, and 1 cannot be decided'."""
+    fails = fates["fails"]
+    return (
+        f"{k_of_n(fates['survives'], n_fates, 'star')} certain to survive, "
+        + (f"{integer(fails)} would not" if fails else "none is certain to fail")
+        + f", and {integer(fates['undetermined'])} cannot be decided"
+    )
+
+
+def _glue_agreement(comparison: pd.DataFrame) -> None:
+    """Agreement counts over Models 1–3 and, per table, which stars survive the book's few-cluster rule."""
+    counts = agreement_counts(comparison, INDEX_MODELS)
+    glue("n_compared", count(counts["compared"], "coefficient"), display=False)
+    glue("n_sign_agree", integer(counts["sign"]), display=False)
+    glue("n_full_agree", integer(counts["both"]), display=False)
+    for key, models in (("m13", INDEX_MODELS), ("m46", DUMMY_MODELS)):
+        survival = star_survival(comparison, models)
+        glue_count_claim(f"{key}_kept", survival.kept_p, "starred coefficient", rule=BOOK_RULE)
+        glue(f"fate_{key}", _fate_phrase(survival.fates, survival.n_fates), display=False)
+        glue(f"{key}_gained", k_of_n(survival.gained, survival.unstarred, "unstarred coefficient"), display=False)
+    glue("book_rule", BOOK_RULE.label, display=False)
+    glue("article_rule", ARTICLE_RULE.label, display=False)
+
+
+def _glue_data_notes(data_dir: str, m3: MixedFit) -> None:
+    """Sentences that depend on whether the data are synthetic (and then on the generator's true model)."""
+    if not is_synthetic(data_dir):
+        for key, text in SUPPLIED_NOTES.items():
+            glue(key, text, display=False)
+        return
+    truth = read_manifest(data_dir)["index_effect"]
+    terms = list(FOUR.values())
+    interval = m3.confint(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df).loc[terms]
+    inside = int(covers(interval, true_coefficients(truth)).sum())
+    glue(
+        "four_verdict",
+        f"The true values of {k_of_n(inside, len(terms), 'coefficient')} inside their 95 % intervals (CR2, "
+        "Satterthwaite df). Where a published star does not reappear, the synthetic panel is simply less precise "
+        "for that coefficient than the article's data were: the data chapter's table of star-implied bands compares "
+        "the standard errors.",
+        display=False,
+    )
+    for key, text in SYNTHETIC_NOTES.items():
+        glue(key, text.format(truth=fmt(truth)), display=False)
+
+
+def _readings(m3: MixedFit) -> pd.DataFrame:
+    """The article's readings of Model 3 beside this build's estimates under the article's rule; glues how many
+    agree in sign and significance and in sign."""
+    tidy = m3.tidy(vcov=ARTICLE_RULE.vcov, df=ARTICLE_RULE.df)
+    labels = variables().set_index("variable")["label_en"]
+    codes = [agrees(tidy.loc[term, "estimate"], tidy.loc[term, "p"], "M3", term) for term in READINGS]
+    glue("readings_agree", k_of_n(codes.count("="), len(codes), "variable"), display=False)
+    glue("readings_sign", k_of_n(sum(c in ("=", "s") for c in codes), len(codes), "variable"), display=False)
+    return pd.DataFrame(
+        {
+            "Variable": [labels[term] for term in READINGS],
+            "Article": [published_text("M3", term) for term in READINGS],
+            "The article's reading": list(READINGS.values()),
+            "This build": [estimate_text(m3, term, rule=ARTICLE_RULE) for term in READINGS],
+            "Agree": codes,
+        }
+    )
+
+
+def _glue_prediction(m3: MixedFit, frame: pd.DataFrame) -> None:
+    """The article's Figure 5: Model 3's prediction across the journal share, and the values the text cites."""
+    term = "journal_24h_share"
+    mean_journal = frame[term].mean()
+    grid = np.linspace(0.5, 1.0, 51)
+    pred = predict_at_means(m3, frame, term, grid, vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
+    at_mean, at_70 = predict_at_means(m3, frame, term, np.array([mean_journal, 0.7]))["predicted"]
+    glue("mean_journal", percent(mean_journal), display=False)
+    glue("pred_at_mean", percent(at_mean, 1), display=False)
+    glue("pred_at_70", percent(at_70, 1), display=False)
+    gap = round(at_mean * 100, 1) - round(at_70 * 100, 1)  # as the reader sees them
+    glue("pred_gap", fmt(abs(gap), 1), display=False)
+    glue("pred_gap_direction", "higher" if gap > 0 else "lower", display=False)
+    fig = plot_prediction(pred, term, mean_journal, "Share of journal entries within 24 hours")
+    glue_figure("fig-predicted-journal", fig, pred)
+
+
+def _glue_icicles(raw, data_dir: str, seed: int, min_persons: int) -> None:
+    """The article's Figure 6: journal series of offices drawn by size decile (under disclosure control), and how
+    often offices' months fall below the icicle level."""
+    journal = raw["indicator_values"].query("indicator == 'journal_24h'")[["office_id", "month", "value"]]
+    low = journal["value"] < ICICLE_LEVEL
+    drops = low.groupby(journal["office_id"]).sum()
+    glue("icicle_share", percent(low.mean(), 1), display=False)
+    glue("icicle_none", percent((drops == 0).mean()), display=False)
+    glue("icicle_many", percent((drops >= ICICLE_MANY).mean()), display=False)
+    control = disclosure_control(data_dir)
+    labels, n_hidden = draw_shown_offices(
+        raw["offices"], raw["office_month"], OFFICES_PER_DECILE, seed, min_persons if control else None
+    )
+    glue(
+        "disclosure_note",
+        f"Disclosure control is on: {count(n_hidden, 'office')} with fewer than {min_persons} users in some month "
+        f"{'is' if n_hidden == 1 else 'are'} not drawn."
+        if control
+        else "Disclosure control is off for synthetic data.",
+        display=False,
+    )
+    fig = plot_small_multiples(journal, labels, "value", "Journal entries within 24 h")
+    glue_figure("fig-icicles", fig, journal[journal["office_id"].isin(list(labels))])
+    glue("seed", seed, display=False)
+    glue("n_drawn", count(len(labels), "office"), display=False)
