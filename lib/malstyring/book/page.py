@@ -8,6 +8,7 @@ needs it::
     page = chapter.build(data_dir=data_dir, lead=lead)   # glues every value and figure
     page.notice                                          # the data notice (a cell tagged remove-input)
     page.table("tbl-m13")                                # a numbered table, where the text refers to it
+    page.note("convergence-m1-3")                        # a short note under it
 
 Tables are returned rather than glued because a numbered MyST ``{table}`` must be part of the page's own
 document for Sphinx to number it by chapter and to typeset it as a ``longtable`` in the PDF.
@@ -29,6 +30,9 @@ class Page:
     optional: frozenset[str] = frozenset()
     """Labels of tables the chapter shows only under some data or parameters (e.g. only for synthetic data)."""
 
+    notes: dict[str, Markdown] = field(default_factory=dict)
+    """Short notes shown under a table or figure (e.g. a convergence note), by label."""
+
     def table(self, label: str) -> Markdown | None:
         """The table ``label``, or None (nothing shown) when this run of the chapter does not show it. A label
         the chapter never produces is an error, so a typo in a notebook does not silently hide a table."""
@@ -37,3 +41,9 @@ class Page:
         if label in self.optional:
             return None
         raise KeyError(f"this chapter has no table {label!r}; it has {sorted(self.tables) + sorted(self.optional)}")
+
+    def note(self, label: str) -> Markdown:
+        """The note ``label``."""
+        if label not in self.notes:
+            raise KeyError(f"this chapter has no note {label!r}; it has {sorted(self.notes)}")
+        return self.notes[label]

@@ -2,8 +2,6 @@
 and 2, which stars survive the book's few-cluster rule, the article's readings of Model 3, and the journal-entry
 prediction and "icicles" (the article's Figures 5 and 6)."""
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from myst_nb import glue
@@ -108,17 +106,6 @@ ICICLE_MANY = 5
 OFFICES_PER_DECILE = 2
 
 
-@dataclass
-class ResultsPage(Page):
-    """The chapter's page, with the convergence note shown under each regression table."""
-
-    notes: dict[str, Markdown] = field(default_factory=dict)
-
-    def note(self, label: str) -> Markdown:
-        """The note ``label`` ('convergence-m1-3', 'convergence-m4-6')."""
-        return self.notes[label]
-
-
 def build(
     data_dir: str,
     seed: int,
@@ -128,7 +115,7 @@ def build(
     exclude_years: list,
     drop_smallest: float,
     min_persons: int,
-) -> ResultsPage:
+) -> Page:
     """Check the parameters, fit Models 1–6, glue the chapter's values and figures and return its page."""
     check_parameters(
         data_dir=data_dir,
@@ -167,7 +154,7 @@ def build(
         f"convergence-m{models[0][1]}-{models[-1][1]}": Markdown(convergence_report({m: fits[m] for m in models}))
         for models in (INDEX_MODELS, DUMMY_MODELS)
     }
-    return ResultsPage(notice=data_notice(data_dir), tables=tables, notes=notes)
+    return Page(notice=data_notice(data_dir), tables=tables, notes=notes)
 
 
 def _regression_tables(comparison: pd.DataFrame, fits: dict, published: pd.DataFrame) -> dict:
