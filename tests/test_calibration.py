@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from malstyring.analysis.calibration import (
-    SPREAD_FILE,
     SPREAD_SDS,
     SUPPRESSED,
     IndexSummary,
@@ -70,7 +69,7 @@ def values_by_seed(raw, frame_and_flow, default_fits_null_m1):
 
 @pytest.fixture(scope="module")
 def spread():
-    return pd.read_csv(SPREAD_FILE, comment="#")
+    return read_spread()
 
 
 @pytest.fixture(scope="module")
