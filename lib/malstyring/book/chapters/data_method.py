@@ -51,7 +51,8 @@ def build(data_dir: str, seed: int, lead: int, percentile: float, attainment: st
     raw = load_raw(data_dir)
     frame, flow = build_frame(raw, FrameOptions(lead=lead, percentile=percentile, attainment=attainment))
     null = fit_mixed(frame, [], model="null")
-    _glue_panel(raw, frame, null.icc, lead=lead, percentile=percentile, attainment=attainment)
+    _glue_panel(raw, frame, null.icc)
+    _glue_options(lead, percentile, attainment)
     _glue_attainment_dummies(raw)
     synthetic, disclosure = is_synthetic(data_dir), disclosure_control(data_dir)
     full = calibration_report(raw, frame, null, fit_models(frame), synthetic=synthetic, disclosure=disclosure)
@@ -73,8 +74,8 @@ def build(data_dir: str, seed: int, lead: int, percentile: float, attainment: st
 # --- the panel, the indicators and the model ------------------------------------------------------------------------
 
 
-def _glue_panel(raw: RawData, frame: pd.DataFrame, icc: dict, **options) -> None:
-    """The panel's extent, the indicators counted each year, the variance shares and the options in force."""
+def _glue_panel(raw: RawData, frame: pd.DataFrame, icc: dict) -> None:
+    """The panel's extent, the indicators counted each year and the shares of variance at each level."""
     extent = panel_extent(raw)
     glue("n_offices", extent["offices"], display=False)
     glue("n_counties", extent["counties"], display=False)
@@ -90,15 +91,20 @@ def _glue_panel(raw: RawData, frame: pd.DataFrame, icc: dict, **options) -> None
     glue("icc_office", fmt(icc["office"]), display=False)
     glue("icc_county", fmt(icc["county"]), display=False)
     glue("icc_within", percent(1 - icc["office"] - icc["county"]), display=False)
-    glue("lead", options["lead"], display=False)
-    glue("lead_months", count(options["lead"], "month"), display=False)
-    glue("percentile", f"{options['percentile']:g}", display=False)
-    glue("attainment", options["attainment"], display=False)
+
+
+def _glue_options(lead: int, percentile: float, attainment: str) -> None:
+    """The operationalisation in force in this build, as the text describes it."""
+    glue("lead", lead, display=False)
+    glue("lead_months", count(lead, "month"), display=False)
+    glue("percentile", f"{percentile:g}", display=False)
+    glue("attainment", attainment, display=False)
     glue("partial_tolerance", percent(PARTIAL_TOLERANCE), display=False)
 
 
 def _excluded_text(cat: pd.DataFrame) -> str:
-    """'2 indicators for lack of data and 1 indicator for lack of a comparable target (placements)'."""
+    """The indicators the article leaves out of the index, by reason: '5 indicators for lack of data and 1
+    indicator for lack of a comparable target (number of placements into work)'."""
     parts = []
     for reason, rows in cat.dropna(subset=["exclusion_reason"]).groupby("exclusion_reason", sort=False):
         text = f"{count(len(rows), 'indicator')} {EXCLUSION_TEXT.get(reason, f'({reason})')}"
