@@ -1,12 +1,13 @@
 """The generator's spread across seeds for every calibration target, and the tolerances derived from it.
 
 For each seed in ``SEEDS`` the synthetic panel is drawn in memory (``generate_tables``), the analysis frame built
-with the default options, the intercept-only model and Model 1 fitted, and every calibration quantity measured
-(:func:`malstyring.calibration.calibration_values`). The values are written, one row per seed and target, to
-``data/reference/calibration_spread.csv``; then the star-implied standard-error bands are (re)written from the
-article's Tables 1–2 (:func:`malstyring.calibration.star_band_targets`) and the ``low``, ``high`` and ``generator``
-columns of ``data/reference/calibration_targets.csv`` are recomputed from that spread (mean ± 4 SD, cut to the
-article band; see :func:`malstyring.calibration.derive_tolerances`). The hand-written columns are kept.
+with the default options, the intercept-only model and Models 1–6 fitted, and every calibration quantity measured
+(:func:`malstyring.analysis.calibration.calibration_values`). The values are written, one row per seed and
+target, to ``data/reference/calibration_spread.csv``; then the star-implied standard-error bands are (re)written
+from the article's Tables 1–2 (:func:`malstyring.analysis.calibration.star_band_targets`) and the ``low``,
+``high`` and ``generator`` columns of ``data/reference/calibration_targets.csv`` are recomputed from that spread
+(mean ± 4 SD, cut to the article band; see :func:`malstyring.analysis.calibration.derive_tolerances`). The
+hand-written columns are kept.
 
     python scripts/calibration_spread.py            # all 20 seeds (about 3-5 s per seed, 1.5 minutes)
     python scripts/calibration_spread.py --from-spread   # only re-derive the tolerances from the stored spread
@@ -23,6 +24,7 @@ from malstyring.analysis.calibration import (
     TARGETS_FILE,
     calibration_values,
     derive_tolerances,
+    read_spread,
     read_targets,
     star_band_targets,
     write_targets,
@@ -81,7 +83,7 @@ def main() -> None:
         print(f"wrote {SPREAD_FILE} ({values['seed'].nunique()} seeds)")
     targets = read_targets()
     targets = pd.concat([targets[~targets["unit"].eq("se")], star_band_targets()], ignore_index=True)
-    derived = derive_tolerances(targets, pd.read_csv(SPREAD_FILE, comment="#"))
+    derived = derive_tolerances(targets, read_spread())
     write_targets(derived)
     print(f"wrote {TARGETS_FILE}")
     print(derived.loc[derived["generator"] == "misses", ["id", "article", "low", "high"]].to_string(index=False))

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from malstyring.analysis.calibration import (
-    SPREAD_FILE,
     SPREAD_SDS,
     SUPPRESSED,
+    IndexSummary,
     article_text,
     calibration_report,
     calibration_targets,
@@ -21,8 +21,16 @@ from malstyring.analysis.calibration import (
     derive_tolerances,
     format_band,
     format_value,
+    in_article_band,
+    index_quantities,
+    index_summary,
+    misses_above,
+    outside_article_band,
+    read_spread,
     read_targets,
+    seeds_in_band,
     spread_summary,
+    star_band_rows,
     star_band_targets,
 )
 from malstyring.analysis.inference import star_band
@@ -61,7 +69,7 @@ def values_by_seed(raw, frame_and_flow, default_fits_null_m1):
 
 @pytest.fixture(scope="module")
 def spread():
-    return pd.read_csv(SPREAD_FILE, comment="#")
+    return read_spread()
 
 
 @pytest.fixture(scope="module")
@@ -248,3 +256,110 @@ def test_bands_are_formatted_with_their_unit():
     assert format_band(-2410.5, -2409.5, "loglik") == f"{MINUS}2,410.5 to {MINUS}2,409.5"
     with pytest.raises(ValueError, match="unit"):
         format_value(1.0, "percent")
+
+
+# --- the index summary, the article bands and the star bands on hand-made inputs -------------------------------------
+
+
+def test_index_summary_by_hand():
+    index = pd.DataFrame(
+        {
+            "month": ["2012-01"] * 4 + ["2015-06"] * 5,
+            "index": [0.55, 0.15, 1.0, 0.95, 0.35, 0.8, 0.55, 0.92, np.nan],  # the missing index is left out
+        }
+    )
+    s = index_summary(index)
+    assert s.n == 8
+    assert s.mean == pytest.approx((0.55 + 0.15 + 1.0 + 0.95 + 0.35 + 0.8 + 0.55 + 0.92) / 8)
+    # a perfect score (1.0) belongs to the last bin, [90 %, 100 %], which then holds 3 of 8 (50–60 % holds 2)
+    assert (s.modal_low, s.modal_high, s.modal_share) == (pytest.approx(0.9), pytest.approx(1.0), 3 / 8)
+    assert (s.below_20, s.above_90) == (1 / 8, 3 / 8)
+    assert s.yearly_mean.to_dict() == pytest.approx({2012: 2.65 / 4, 2015: 2.62 / 4})
+    assert s.yearly_above_75.to_dict() == {2012: 2 / 4, 2015: 2 / 4}  # 0.8 counts; the NaN is not a case
+    assert s.yearly_below_40.to_dict() == {2012: 1 / 4, 2015: 1 / 4}
+
+
+def test_index_quantities_from_a_summary():
+    years = [2012, 2013, 2014, 2015]
+    s = IndexSummary(
+        n=40,
+        mean=0.58,
+        modal_low=0.5,
+        modal_high=0.6,
+        modal_share=0.2,
+        below_20=0.01,
+        above_90=0.02,
+        yearly_mean=pd.Series([0.60, 0.59, 0.57, 0.55], index=years),
+        yearly_above_75=pd.Series([0.10, 0.20, 0.15, 0.05], index=years),
+        yearly_below_40=pd.Series([0.10, 0.30, 0.20, 0.25], index=years),
+    )
+    q = index_quantities(s)
+    assert q["index_modal_50_60"] == 1.0 and q["n_index_months"] == 40
+    assert q["index_above_75_max_year"] == 0.20
+    assert q["index_below_40_max_2012_2014"] == 0.30
+    assert q["index_below_40_change"] == pytest.approx(-0.05)
+    assert q["index_mean_change"] == pytest.approx(-0.05)
+    assert index_quantities(IndexSummary(**{**s.__dict__, "modal_low": 0.6}))["index_modal_50_60"] == 0.0
+
+
+def test_index_quantities_are_what_the_report_measures(raw, values_by_seed):
+    from malstyring.analysis.operationalise import goal_attainment_index
+
+    q = index_quantities(index_summary(goal_attainment_index(raw["indicator_values"])))
+    assert pd.Series(q).to_dict() == pytest.approx(values_by_seed[DEFAULT_SEED][list(q)].to_dict())
+
+
+HAND_TARGETS = pd.DataFrame(
+    {"id": ["a", "b", "se_x", "se_y"], "article_low": [0.1, 0.0, 0.01, 0.02], "article_high": [0.2, 0.5, 0.02, 0.03]}
+)
+
+
+def test_article_band_includes_its_ends():
+    assert [in_article_band("a", v, HAND_TARGETS) for v in (0.1, 0.15, 0.2, 0.2001, 0.0999)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert outside_article_band({"b": 0.9, "a": 0.15, "se_x": 0.5}, HAND_TARGETS) == ["b", "se_x"]
+    assert outside_article_band({}, HAND_TARGETS) == []
+
+
+def test_star_bands_are_judged_against_the_article_band_not_the_tolerance():
+    report = pd.DataFrame(
+        {
+            "id": ["a", "se_x", "se_y"],
+            "unit": ["share", "se", "se"],
+            "value": [0.15, 0.019, 0.031],
+            "low": [0.1, 0.015, 0.02],  # se_x's tolerance is cut to the spread; its article band is wider
+            "high": [0.2, 0.018, 0.03],
+            "generator": ["meets", "partly", "misses"],
+        }
+    )
+    rows = star_band_rows(report, HAND_TARGETS)
+    assert rows["id"].tolist() == ["se_x", "se_y"]
+    assert rows["band_low"].tolist() == [0.01, 0.02] and rows["band_high"].tolist() == [0.02, 0.03]
+    assert rows["in_band"].tolist() == [True, False]  # 0.019 is outside the tolerance but inside the band
+
+
+def test_seeds_in_band_and_misses_above_by_hand():
+    spread = pd.DataFrame(
+        {
+            "seed": [1, 2, 3, 1, 2, 3, 1, 2, 3],
+            "id": ["se_x"] * 3 + ["se_y"] * 3 + ["se_z"] * 3,
+            "value": [0.010, 0.015, 0.021, 0.04, 0.05, 0.03, 0.001, 0.002, 0.03],
+        }
+    )
+    assert seeds_in_band(spread, "se_x", 0.01, 0.02) == (2, 3)
+    assert seeds_in_band(spread, "se_w", 0.01, 0.02) == (0, 0)
+    rows = pd.DataFrame(
+        {"id": ["se_x", "se_y", "se_z"], "high": [0.02, 0.03, 0.02], "generator": ["partly", "misses", "misses"]}
+    )
+    # se_y: mean 0.04 above 0.03; se_z: mean 0.011 below 0.02; se_x is not a miss
+    assert misses_above(rows, spread) == 1
+
+
+def test_read_spread_is_the_long_table():
+    spread = read_spread()
+    assert list(spread.columns) == ["seed", "id", "value"] and spread["seed"].nunique() >= MIN_SPREAD_SEEDS

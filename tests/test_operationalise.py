@@ -7,12 +7,15 @@ import pytest
 from malstyring.analysis.operationalise import (
     FrameOptions,
     attainment_points,
+    attainment_shares,
     build_frame,
     goal_attainment_index,
+    panel_extent,
     programme_dummies,
     size_quintiles,
 )
 from malstyring.data.codebook import PROGRAMMES
+from malstyring.data.loading import RawData
 from malstyring.data.reference import included_indicators
 
 
@@ -136,3 +139,29 @@ def test_bad_options_are_rejected():
         FrameOptions(attainment="yellow")
     with pytest.raises(ValueError, match="percentile"):
         FrameOptions(percentile=100)
+
+
+def test_attainment_shares_by_hand():
+    vals = _values(
+        [
+            (1, "2013-01", "contact_48h", 0.90),  # at least 0.85: met
+            (2, "2013-01", "contact_48h", 0.80),  # missed (within 10 %: half a point when partial)
+            (3, "2013-01", "contact_48h", 0.85),  # met at the target
+            (1, "2013-01", "employer_assistance", 0.10),  # at least 0.20: missed
+            (1, "2014-03", "graded_sick_leave_12w", 0.31),  # no value a year earlier: no points, left out
+            (1, "2015-03", "graded_sick_leave_12w", 0.35),  # up on 2014: met
+        ]
+    )
+    codes = ["employer_assistance", "contact_48h", "graded_sick_leave_12w"]
+    strict = attainment_shares(vals, codes)
+    assert strict.index.tolist() == codes
+    assert strict.tolist() == pytest.approx([0.0, 2 / 3, 1.0])
+    assert attainment_shares(vals, ["contact_48h"], "partial").tolist() == pytest.approx([2.5 / 3])
+
+
+def test_panel_extent_counts_only_offices_with_office_months():
+    offices = pd.DataFrame({"office_id": [1, 2, 3, 4], "county_id": [10, 10, 20, 30]})
+    office_month = pd.DataFrame({"office_id": [1, 1, 2, 3, 3, 3], "month": ["2012-01", "2012-02"] * 3})
+    extent = panel_extent(RawData(tables={"offices": offices, "office_month": office_month}))
+    # office 4 (the only one in county 30) has no office-months
+    assert extent == {"offices": 3, "counties": 2, "months": 2, "office_months": 6}

@@ -3,7 +3,14 @@
 import pandas as pd
 import pytest
 
-from malstyring.book.verdicts import last_year_rise, last_year_rise_text, shares_by_year_text
+from malstyring.book.verdicts import (
+    band_verdict,
+    change_text,
+    last_year_rise,
+    last_year_rise_text,
+    shares_by_year_text,
+    uncommon_years_text,
+)
 
 NBSP = "\u00a0"
 
@@ -63,3 +70,38 @@ def test_years_are_sorted_and_listed():
 def test_one_year_is_refused():
     with pytest.raises(ValueError, match="at least two years"):
         last_year_rise({2015: 0.2})
+
+
+def test_change_text_reads_the_printed_numbers():
+    assert change_text({2015: 0.55, 2012: 0.58}) == f"falls from 58{NBSP}% in 2012 to 55{NBSP}% in 2015"
+    assert change_text(pd.Series({2012: 0.50, 2013: 0.9, 2015: 0.52})) == (
+        f"rises from 50{NBSP}% in 2012 to 52{NBSP}% in 2015"
+    )
+    # 0.5751 and 0.5800 both print as 58 %: no change is claimed
+    assert change_text({2012: 0.5751, 2015: 0.58}) == f"is 58{NBSP}% in both 2012 and 2015"
+    # 58.5 % prints as 59 % (halves up), so this is a rise although Python's round(58.5) is 58
+    assert change_text({2012: 0.58, 2015: 0.585}) == f"rises from 58{NBSP}% in 2012 to 59{NBSP}% in 2015"
+    assert change_text({2012: 0.581, 2015: 0.582}, digits=1) == (
+        f"rises from 58.1{NBSP}% in 2012 to 58.2{NBSP}% in 2015"
+    )
+
+
+def test_uncommon_years_text_names_the_years():
+    assert uncommon_years_text([], 4) == "so a high score is uncommon in every year by the article's measure"
+    assert uncommon_years_text([2012, 2013, 2014, 2015], 4) == (
+        "so by the article's measure a high score is not uncommon in any year"
+    )
+    assert uncommon_years_text([2013], 4) == "so by the article's measure a high score is not uncommon in 2013"
+    assert uncommon_years_text([2012, 2013, 2015], 4, "a low score") == (
+        "so by the article's measure a low score is not uncommon in 2012, 2013 and 2015"
+    )
+
+
+def test_band_verdict_counts_and_names_the_misses():
+    assert band_verdict(4, [], "value") == "all 4 values are in the range the article allows"
+    assert band_verdict(4, ["the mean", "the share above 90 %"], "value") == (
+        "2 of the 4 values are in the range the article allows (outside it: the mean, the share above 90 %)"
+    )
+    assert band_verdict(3, ["a"], "share", "the article's description allows", "; ") == (
+        "2 of the 3 shares are in the range the article's description allows (outside it: a)"
+    )

@@ -30,6 +30,8 @@ the other rows (ids ``se_<model>_<variable>``), and a test checks that the file 
 """
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -84,29 +86,75 @@ def _user_values(raw: RawData) -> dict[str, float]:
     return {"nae_users_national": national["nae_users"].mean(), "exits_per_year": national["nae_exits"].mean() * 12}
 
 
-def _yearly_share(index: pd.DataFrame, condition) -> pd.Series:
-    """Share (0–1) of office-months per year whose index satisfies ``condition``."""
-    return condition(index["index"]).groupby(index["year"]).mean()
+INDEX_BINS = np.linspace(0, 1, 11)
+"""Figure 3's bins of the goal-attainment index, ten of 10 points; as in ``np.histogram`` the last is closed
+([90 %, 100 %]), so an office-month that met every target is counted."""
+LAST_YEARS_BEFORE = (2012, 2013, 2014)
+"""The years before 2015 that the article's 'more common in 2015' compares with."""
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """The goal-attainment index over office-months with a value, as the article's Figures 3 and 4 describe it.
+
+    Shares are on the 0–1 scale; the yearly series are indexed by calendar year."""
+
+    n: int
+    mean: float
+    modal_low: float
+    """Lower edge of the most common bin of :data:`INDEX_BINS` (the first such bin on a tie)."""
+    modal_high: float
+    modal_share: float
+    """Share of office-months in the most common bin."""
+    below_20: float
+    above_90: float
+    yearly_mean: pd.Series
+    yearly_above_75: pd.Series
+    yearly_below_40: pd.Series
+
+
+def index_summary(index: pd.DataFrame) -> IndexSummary:
+    """Summarise a goal-attainment index (columns month and index, as from
+    :func:`~malstyring.analysis.operationalise.goal_attainment_index`); office-months without an index are left
+    out of every share."""
+    index = index[index["index"].notna()]
+    values = index["index"]
+    counts, _ = np.histogram(values, INDEX_BINS)
+    modal = int(np.argmax(counts))
+    by_year = year_of(index["month"]).rename("year")
+    return IndexSummary(
+        n=len(values),
+        mean=values.mean(),
+        modal_low=float(INDEX_BINS[modal]),
+        modal_high=float(INDEX_BINS[modal + 1]),
+        modal_share=counts[modal] / counts.sum(),
+        below_20=(values < 0.2).mean(),
+        above_90=(values > 0.9).mean(),
+        yearly_mean=values.groupby(by_year).mean(),
+        yearly_above_75=(values > 0.75).groupby(by_year).mean(),
+        yearly_below_40=(values < 0.4).groupby(by_year).mean(),
+    )
+
+
+def index_quantities(summary: IndexSummary) -> dict[str, float]:
+    """The calibration quantities of the index (target ids of Figures 3 and 4) from its summary."""
+    below_40_before = summary.yearly_below_40.loc[list(LAST_YEARS_BEFORE)].max()
+    return {
+        "n_index_months": summary.n,
+        "index_mean": summary.mean,
+        "index_modal_50_60": float(summary.modal_low == 0.5),
+        "index_below_20": summary.below_20,
+        "index_above_90": summary.above_90,
+        "index_above_75_max_year": summary.yearly_above_75.max(),
+        "index_below_40_max_2012_2014": below_40_before,
+        "index_below_40_change": summary.yearly_below_40.loc[2015] - below_40_before,
+        "index_mean_change": summary.yearly_mean.loc[2015] - summary.yearly_mean.loc[2012],
+    }
 
 
 def _index_values(raw: RawData) -> dict[str, float]:
     """The goal-attainment index (0–1, strict coding) over all office-months: Figures 3 and 4."""
-    index = goal_attainment_index(raw["indicator_values"])
-    index = index[index["index"].notna()].assign(year=lambda d: year_of(d["month"]))
-    bins = pd.cut(index["index"], np.linspace(0, 1, 11), right=False, include_lowest=True)
-    yearly_mean = index.groupby("year")["index"].mean()
-    below_40 = _yearly_share(index, lambda s: s < 0.4)
-    return {
-        "n_index_months": len(index),
-        "index_mean": index["index"].mean(),
-        "index_modal_50_60": float(bins.value_counts().idxmax().left == 0.5),
-        "index_below_20": (index["index"] < 0.2).mean(),
-        "index_above_90": (index["index"] > 0.9).mean(),
-        "index_above_75_max_year": _yearly_share(index, lambda s: s > 0.75).max(),
-        "index_below_40_max_2012_2014": below_40.loc[[2012, 2013, 2014]].max(),
-        "index_below_40_change": below_40.loc[2015] - below_40.loc[[2012, 2013, 2014]].max(),
-        "index_mean_change": yearly_mean.loc[2015] - yearly_mean.loc[2012],
-    }
+    return index_quantities(index_summary(goal_attainment_index(raw["indicator_values"])))
 
 
 def _journal_values(raw: RawData) -> dict[str, float]:
@@ -232,6 +280,23 @@ def read_targets(path=TARGETS_FILE) -> pd.DataFrame:
 def calibration_targets() -> pd.DataFrame:
     """The shipped targets with their derived tolerances (``data/reference/calibration_targets.csv``)."""
     return read_targets()
+
+
+def in_article_band(target_id: str, value: float, targets: pd.DataFrame | None = None) -> bool:
+    """Whether ``value`` lies in the band the article's wording or rounding allows for ``target_id``
+    (``article_low``–``article_high``, ends included): the reading of the article, not the test tolerance."""
+    row = (calibration_targets() if targets is None else targets).set_index("id").loc[target_id]
+    return bool(row["article_low"] <= value <= row["article_high"])
+
+
+def outside_article_band(values: Mapping[str, float], targets: pd.DataFrame | None = None) -> list[str]:
+    """The target ids of ``values`` (id -> value) whose value lies outside the article band, in their order."""
+    return [target_id for target_id, value in values.items() if not in_article_band(target_id, value, targets)]
+
+
+def read_spread(path=SPREAD_FILE) -> pd.DataFrame:
+    """The generator's spread across seeds (long table: seed, id, value)."""
+    return pd.read_csv(path, comment="#")
 
 
 def spread_summary(spread: pd.DataFrame) -> pd.DataFrame:
@@ -377,3 +442,34 @@ def calibration_report(
     report["within"] = within
     columns = ["id", "kind", "target", "article", "source", "unit", "value", "data", "tolerance", "low", "high"]
     return report[[*columns, "within", "generator"]].reset_index(drop=True)
+
+
+# --- the star-implied bands, judged ----------------------------------------------------------------------------------
+
+
+def star_band_rows(report: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The standard-error rows of a calibration report (unit ``se``), judged against the band the stars allow.
+
+    Adds ``band_low``–``band_high`` (the article band: what the stars allow) and ``in_band`` (this build's value
+    lies in it, ends included). The report's own ``low``–``high`` is the test tolerance, which for synthetic data is
+    cut to the generator's spread; the article's stars are read against the article band alone."""
+    article = (calibration_targets() if targets is None else targets).set_index("id")
+    bands = report[report["unit"] == "se"].reset_index(drop=True)
+    band_low, band_high = bands["id"].map(article["article_low"]), bands["id"].map(article["article_high"])
+    return bands.assign(band_low=band_low, band_high=band_high, in_band=bands["value"].between(band_low, band_high))
+
+
+def seeds_in_band(spread: pd.DataFrame, target_id: str, low: float, high: float) -> tuple[int, int]:
+    """(seeds whose value of ``target_id`` lies in ``low``–``high``, ends included; seeds with a value) in a long
+    spread table (seed, id, value)."""
+    values = spread.loc[spread["id"] == target_id, "value"]
+    return int(values.between(low, high).sum()), len(values)
+
+
+def misses_above(rows: pd.DataFrame, spread: pd.DataFrame) -> int:
+    """Of the report rows the generator misses (``generator == 'misses'``), how many have a mean over the spread's
+    seeds above the high end of their tolerance (the others lie below it: a miss is outside the band on most
+    seeds)."""
+    missed = rows[rows["generator"] == "misses"]
+    means = spread_summary(spread)["mean"]
+    return int((means[missed["id"]].to_numpy() > missed["high"].to_numpy()).sum())

@@ -141,6 +141,28 @@ def goal_attainment_index(values: pd.DataFrame, coding: str = "strict") -> pd.Da
     return out[["office_id", "month", "index", "n_included", "n_missing"]]
 
 
+def attainment_shares(values: pd.DataFrame, codes, coding: str = "strict") -> pd.Series:
+    """Per indicator code (in the order given): the mean attainment points over every row of the long indicator
+    table with that code – with strict coding, the share of office-months in which the target was met (the
+    article's Figure 2, all offices and months). Rows without points (a relative target with no value a year
+    earlier) are left out."""
+    return pd.Series(
+        {code: attainment_points(values[values["indicator"] == code], coding).mean() for code in codes}, dtype=float
+    )
+
+
+def panel_extent(raw: RawData) -> dict[str, int]:
+    """The panel as delivered: offices and counties that have office-months, months and office-months."""
+    om = raw["office_month"]
+    with_data = raw["offices"][raw["offices"]["office_id"].isin(om["office_id"])]
+    return {
+        "offices": with_data["office_id"].nunique(),
+        "counties": with_data["county_id"].nunique(),
+        "months": om["month"].nunique(),
+        "office_months": len(om),
+    }
+
+
 def indicator_wide(values: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """Indicator values for ``codes`` as columns, one row per office-month."""
     sub = values[values["indicator"].isin(codes)]

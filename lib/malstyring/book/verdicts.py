@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..base.number_format import percent
-from .words import join_words
+from .words import join_words, k_of_n
 
 UNCOMMON_BELOW = 0.25
 """The article's measure of 'uncommon' in its text to Figure 4: 'færre enn 25 prosent av tilfellene'."""
@@ -125,3 +125,31 @@ def last_year_rise_text(verdict: LastYearRise, subject: str, unit: str = "office
     if verdict.rises:
         return f"{subject} are {rises}, but {common}: {pattern} is only partly reproduced here."
     return f"{subject} are {common} and {flat}: {pattern} is not reproduced here."
+
+
+def change_text(shares: Mapping[int, float], digits: int = 0) -> str:
+    """How a yearly share moves from the first year to the last, at the printed precision (``digits`` decimals of a
+    percent): 'rises from 58 % in 2012 to 55 % in 2015', 'falls from ...', or 'is 58 % in both 2012 and 2015'."""
+    shares = {int(year): float(share) for year, share in shares.items()}
+    first, last = min(shares), max(shares)
+    start, end = percent(shares[first], digits), percent(shares[last], digits)
+    if start == end:  # the printed numbers decide: rounding is monotone, so a printed difference has the sign
+        return f"is {start} in both {first} and {last}"
+    return f"{'rises' if shares[last] > shares[first] else 'falls'} from {start} in {first} to {end} in {last}"
+
+
+def uncommon_years_text(not_uncommon: list[int], n_years: int, subject: str = "a high score") -> str:
+    """'so ``subject`` is uncommon in every year by the article's measure', or the years in which it is not
+    (``not_uncommon``, out of ``n_years`` years)."""
+    if not not_uncommon:
+        return f"so {subject} is uncommon in every year by the article's measure"
+    if len(not_uncommon) == n_years:
+        return f"so by the article's measure {subject} is not uncommon in any year"
+    return f"so by the article's measure {subject} is not uncommon in {join_words([str(y) for y in not_uncommon])}"
+
+
+def band_verdict(n: int, outside: list[str], noun: str, allows: str = "the article allows", sep: str = ", ") -> str:
+    """'all 4 values are in the range the article allows', or '3 of the 4 values are ... (outside it: the mean)':
+    ``n`` values set against the ranges the article's statements allow, ``outside`` naming those outside theirs."""
+    text = f"{k_of_n(n - len(outside), n, noun)} in the range {allows}"
+    return text + (f" (outside it: {sep.join(outside)})" if outside else "")
