@@ -226,7 +226,7 @@ class _Draws:
 def _draw_sizes(rng: np.random.Generator, n_o: int, n_t: int) -> tuple[np.ndarray, ...]:
     """Office sizes and NAE flows: staff_base (n_o,), staff, users, exits (n_o, n_t)."""
     # log-normal sizes at fixed quantiles (only their assignment to offices is random), so every seed has the
-    # article's size distribution: 40 % above 9 and 20 % above 20 state employees, range 1–178
+    # article's size distribution (its quantiles and range, see the parameter file)
     z_size = _quantile_draws(rng, n_o)
     staff_base = np.clip(np.exp(P.staff_log_mean + P.staff_log_sd * z_size), P.staff_min, P.staff_max)
     staff_base[np.argmin(staff_base)] = P.staff_min
