@@ -4,38 +4,39 @@ The real office-month registers are confidential. This generator writes the six 
 :mod:`malstyring.data.codebook`) for 437 offices in the 19 counties of 2012–2015, January 2012 – October 2015, so that
 the whole book runs end to end and the estimators can be checked against a known truth.
 
-Design and assumptions (the article does not pin these down; the book's appendix repeats them):
+Design (the book's appendix on the synthetic data describes it in words). Every tuned number – with its unit and
+its source: the article, a calibration target, or an assumption – is a named parameter in
+``data/reference/generator_parameters.csv``, read into :data:`P` (:mod:`malstyring.synthetic.parameters`); the
+drawing functions below hold no tuned literal of their own.
 
 * **Offices.** Offices per county follow the 2012 municipality counts, with Oslo's district offices and a few
   shared offices bringing the total to 437. State employees per office are log-normal with the article's
-  quantiles (40 % above 9, 20 % above 20), clipped to the printed range 1–178. Users with reduced work capacity
-  (NAE) are about 50 x employees^0.85 (more users per employee in small offices), about 200,000 nationally;
-  exits are about 2.75 % of users a month (about 66,000 a year), with at least one exit in every office-month
-  (the article's N of 19,665 = 437 x 45 implies that every office-month had an outcome).
-* **Scorecard.** Each indicator's monthly value is ``target + scale * z``, with ``z`` a latent score made of a
+  quantiles, clipped to its printed range. Users with reduced work capacity (NAE) grow less than in proportion to
+  the employees (more users per employee in small offices); exits are a share of the users a month, with at
+  least one exit in every office-month (the article's N of 19,665 = 437 x 45 implies that every office-month had
+  an outcome).
+* **Scorecard.** Each indicator's monthly value is ``target + sd * z``, with ``z`` a latent score made of a
   year effect, the office's scorecard propensity (persistent, slightly higher in small offices), a county
-  effect and an AR(1) monthly shock; so an indicator is met exactly when ``z >= 0``. Base rates are set so that
-  'contact within 48 hours' is mostly met, 'employer contact' mostly missed and 'NAE follow-up in 6 months'
-  about half and half (the article's Figure 2), and the index falls from 2012 to 2015 (the article's Figures 3–4).
-  Journal entries within 24 hours hover near 0.90 with short, sharp drops ('icicles') to about 0.70 that recover
-  the next month; the icicle rate differs between offices (the article's Figure 6).
+  effect and an AR(1) monthly shock; so an indicator is met exactly when ``z >= 0``. Base probabilities follow
+  the article's Figure 2 and the year effects its Figures 3–4. Journal entries within 24 hours hover near the
+  national mean with short, sharp drops ('icicles') that recover the next month; the icicle rate differs between
+  offices (the article's Figure 6).
 * **Outcome.** The share of exits that go to work in month t+1 follows the article's Model 3 (Table 1) as the
-  true model: ``p = b0 + x_t'b + u_county + u_office``, with the published coefficients, except: the index
-  coefficient is the parameter ``index_effect`` (default the published −0.026); 'number of NAE users', printed
-  as −0.000, is set to −0.00002 per user; mean salary (in NOK 100,000) and the student share, printed as 0.000,
-  are 0. The intercept is solved so that the mean share is ``TARGET_MEAN_SHARE``, because the published
-  constant belongs to variable scales and centring the article does not report. Exits to work are then drawn as
-  ``Binomial(exits, p)`` (clipped to 0.01–0.99), so small offices show shares of exactly 0 or 1.
-  Random-intercept standard deviations are chosen so that a null model gives ICCs close to the article's 0.07
-  (office) and 0.014 (county); extra office-month noise in the true share (sd ``SD_MONTH``) brings the log-likelihood of
-  Model 1 near the published −2410. County effects and office sizes are drawn at fixed normal quantiles in
-  random order, so their spread is the same on every seed (the ICCs and the log-likelihood still vary with the
-  seed; the calibration report shows by how much).
+  true model: ``p = b0 + x_t'b + u_county + u_office + e``, with the published coefficients, except: the index
+  coefficient is the parameter ``index_effect`` (default the published −0.026), and the coefficients printed as
+  0.000 or −0.000 that the generator cannot use are set in the parameter file. The intercept is solved so that
+  the mean share is ``P.target_mean_share``, because the published constant belongs to variable scales and
+  centring the article does not report. Exits to work are then drawn as ``Binomial(exits, p)`` (``p`` bounded),
+  so small offices show shares of exactly 0 or 1. The random-intercept standard deviations are chosen to bring a
+  null model's ICCs towards the article's, and the office-month noise ``e`` Model 1's log-likelihood. County
+  effects and office sizes are drawn at fixed normal quantiles in random order, so their spread is the same on
+  every seed (the ICCs and the log-likelihood still vary with the seed; the calibration report shows by how much).
 * **Precision.** The indicators that are not continuous covariates of the models share a monthly office shock
-  (``OTHER_INDICATOR_COMMON``), so the index varies beyond the effort covariates and Model 3's index standard
+  (``P.other_indicator_common``), so the index varies beyond the effort covariates and Model 3's index standard
   error falls in the band that the article's −0.026* implies.
-* **Labour-market regions.** Runs of neighbouring municipalities form about 160 BA regions, some crossing a
-  county border; each municipality-year has a labour force of about 13.5 per user with reduced work capacity.
+* **Labour-market regions.** Runs of neighbouring municipalities form about ``P.n_ba_regions`` BA regions, some
+  crossing a county border; each municipality-year's labour force is a multiple of its users with reduced work
+  capacity.
 * **Covariates of the true model** (index, programme dummies, size categories, shares) are computed by the
   generator itself from the arrays it drew, independently of the analysis code (``malstyring.analysis.operationalise``),
   so that the recovery tests also check the operationalisation; only the variables' sources (which indicator or count
@@ -65,7 +66,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..data.codebook import PROGRAMMES
-from ..data.panel import panel_months, student_year
+from ..data.panel import YEARS, panel_months, student_year, year_of
 from ..data.provenance import GENERATOR_VERSION
 from ..data.reference import (
     ATTAINMENT_DUMMIES,
@@ -75,16 +76,15 @@ from ..data.reference import (
     indicator_catalogue,
     published_results,
 )
+from .parameters import generator_parameters
 
 DEFAULT_SEED = 20180101
 PUBLISHED_INDEX_EFFECT = -0.026
-TARGET_MEAN_SHARE = 0.41
-SD_COUNTY = 0.024
-SD_OFFICE = 0.060
-SD_MONTH = 0.10
-"""Extra office-month noise in the true share (overdispersion), sized to the published log-likelihoods."""
-N_PILOT_OFFICES = 5
-"""Offices in the KIN pilot (Bamble, Ski, Åsane, Kongsvinger, Heimdal); times ``scale`` in a scaled panel."""
+P = generator_parameters()
+"""Every tuned number of the data-generating process, with its unit and source or reason
+(``data/reference/generator_parameters.csv``, read by :mod:`malstyring.synthetic.parameters`)."""
+TARGET_MEAN_SHARE = P.target_mean_share
+"""The mean true share of exits to work (0–1), which sets the outcome's intercept."""
 
 # county number -> (name, offices); 2012 municipality counts adjusted to 437 offices (Oslo: 15 district offices)
 COUNTIES = {
@@ -109,49 +109,6 @@ COUNTIES = {
     "20": ("Finnmark", 19),
 }
 
-# indicator code -> (base probability of meeting the target, scale of the value around the target)
-INDICATOR_DESIGN = {
-    "follow_up_combined_3m": (0.55, 0.08),
-    "jobmatch": (0.55, 0.08),
-    "young_nae_activity_plan": (0.45, 0.06),
-    "dialogue_meeting_2": (0.60, 0.08),
-    "employer_assistance": (0.10, 0.06),
-    "contact_48h": (0.70, 0.06),
-    "nae_follow_up_6m": (0.36, 0.07),
-    "market_share": (0.55, 0.10),
-    "jobseekers_follow_up_3m": (0.60, 0.07),
-    "young_jobseekers_follow_up_3m": (0.55, 0.07),
-    "aap_follow_up_decision": (0.70, 0.08),
-    "aap_activity_plan": (0.65, 0.08),
-}
-YEAR_SHIFT = {2012: 0.36, 2013: 0.40, 2014: 0.38, 2015: 0.14}
-"""Added to every latent score: the index declines from 2012 to 2015."""
-SIZE_LOADING = -0.25
-"""Correlation between an office's scorecard propensity and its (log) size: small offices score a little better."""
-SCORE_LOADING = 0.40
-AR_RHO = 0.5
-OTHER_INDICATOR_COMMON = 0.70
-"""Loading (0–1) of a monthly office shock (AR(1), :data:`AR_RHO`) shared by the indicators that are not effort
-covariates of the models (:data:`OTHER_INDICATORS`): 'the rest of the scorecard' moves together from month to
-month, as the article's reading of internal noise suggests. Each indicator's own distribution, and so Figure 2, is
-unchanged; the index gains variation of its own beyond the effort covariates. Sized so that Model 3's index
-standard error falls in the band the article's −0.026* implies (calibration target ``se_M3_index``); the price is
-a wider index distribution (the yearly share above 75 % rises)."""
-JOURNAL_LEVEL = 0.905
-"""Typical share of journal entries made within 24 hours (before icicles); the article's national mean is near
-0.90."""
-JOURNAL_MONTH_SD = 0.010
-"""Month-to-month noise of the journal share around an office's level."""
-ICICLE_DEPTH = (0.12, 0.24)
-"""An icicle month lowers the journal share by a uniform draw in this range (the article: drops to about 0.70)."""
-GRADED_SICK_LEAVE = (0.25, 0.05, 0.03)
-"""Graded sick leave at 12 weeks: office level mean and SD, month-to-month SD (no published target)."""
-N_BA_REGIONS = 160
-"""About this many labour-market (BA) regions (NIBR's 2013 division has 160): runs of neighbouring municipalities,
-some crossing a county border."""
-LABOUR_FORCE_PER_USER = 13.5
-"""Labour force per user with reduced work capacity (about 2.7 million against 200,000 nationally)."""
-
 OTHER_INDICATORS = (
     "young_nae_activity_plan",
     "dialogue_meeting_2",
@@ -161,7 +118,7 @@ OTHER_INDICATORS = (
     "aap_follow_up_decision",
     "aap_activity_plan",
 )
-"""Indicators of :data:`INDICATOR_DESIGN` that no model uses as a continuous covariate (the follow-up shares of
+"""Indicators drawn from a latent score that no model uses as a continuous covariate (the follow-up shares of
 the effort block are ``jobseekers_follow_up_3m`` and, from 2015, ``follow_up_combined_3m``)."""
 PROGRAMME_PERCENTILE = 0.75
 SIZE_GROUPS = 5
@@ -178,9 +135,8 @@ def true_coefficients(index_effect: float = PUBLISHED_INDEX_EFFECT) -> pd.Series
     m3 = pub[(pub["model"] == "M3") & ~pub["variable"].isin(["n_obs", "n_groups", "aic", "bic", "loglik"])]
     beta = m3.set_index("variable")["value"].astype(float)
     beta["index"] = index_effect
-    beta["nae_users"] = -0.00002
-    beta["staff_mean_salary"] = 0.0
-    beta["student_share"] = 0.0
+    for variable, value in P.true_coefficient.items():
+        beta[variable] = value
     return beta.drop("Intercept")
 
 
@@ -205,7 +161,7 @@ def _offices(rng: np.random.Generator, scale: int = 1) -> pd.DataFrame:
             rows.append((office_id, name, _municipality_id(county_id, k, n_base), county_id, county_name))
     offices = pd.DataFrame(rows, columns=["office_id", "office_name", "municipality_id", "county_id", "county_name"])
     offices["pilot"] = 0
-    offices.loc[rng.choice(len(offices), size=N_PILOT_OFFICES * scale, replace=False), "pilot"] = 1
+    offices.loc[rng.choice(len(offices), size=P.n_pilot_offices * scale, replace=False), "pilot"] = 1
     return offices
 
 
@@ -270,49 +226,49 @@ class _Draws:
 def _draw_sizes(rng: np.random.Generator, n_o: int, n_t: int) -> tuple[np.ndarray, ...]:
     """Office sizes and NAE flows: staff_base (n_o,), staff, users, exits (n_o, n_t)."""
     # log-normal sizes at fixed quantiles (only their assignment to offices is random), so every seed has the
-    # article's size distribution: 40 % above 9 and 20 % above 20 state employees, range 1–178
+    # article's size distribution (its quantiles and range, see the parameter file)
     z_size = _quantile_draws(rng, n_o)
-    staff_base = np.clip(np.exp(1.854 + 1.355 * z_size), 1, 178)
-    staff_base[np.argmin(staff_base)] = 1.0
-    staff_base[np.argmax(staff_base)] = 178.0
-    staff = np.clip(np.rint(staff_base[:, None] * (1 + 0.03 * rng.standard_normal((n_o, n_t)))), 1, 178)
+    staff_base = np.clip(np.exp(P.staff_log_mean + P.staff_log_sd * z_size), P.staff_min, P.staff_max)
+    staff_base[np.argmin(staff_base)] = P.staff_min
+    staff_base[np.argmax(staff_base)] = P.staff_max
+    staff = staff_base[:, None] * (1 + P.staff_month_sd * rng.standard_normal((n_o, n_t)))
+    staff = np.clip(np.rint(staff), P.staff_min, P.staff_max)
     # small offices serve more users per state employee (municipal staff carry part of the work there)
-    users_base = 50.4 * staff_base**0.85 * np.exp(0.15 * rng.standard_normal(n_o))
-    season = 0.02 * np.sin(2 * np.pi * np.arange(n_t) / 12)
-    users = np.rint(users_base[:, None] * (1 + season + 0.02 * rng.standard_normal((n_o, n_t))))
-    users = np.maximum(users, 3).astype(int)
-    exit_rate = 0.0275 * np.exp(0.15 * rng.standard_normal(n_o))
-    exits = 1 + rng.poisson(np.maximum(users * exit_rate[:, None] - 1, 0.05))
+    users_base = P.users_at_one_employee * staff_base**P.users_staff_elasticity
+    users_base = users_base * np.exp(P.users_office_sd * rng.standard_normal(n_o))
+    season = P.users_season_amplitude * np.sin(2 * np.pi * np.arange(n_t) / 12)
+    users = np.rint(users_base[:, None] * (1 + season + P.users_month_sd * rng.standard_normal((n_o, n_t))))
+    users = np.maximum(users, P.users_min).astype(int)
+    exit_rate = P.exit_rate * np.exp(P.exit_rate_office_sd * rng.standard_normal(n_o))
+    exits = 1 + rng.poisson(np.maximum(users * exit_rate[:, None] - 1, P.exits_extra_min))
     return staff_base, staff, users, exits
 
 
 def _draw_propensity(rng: np.random.Generator, staff_base: np.ndarray, n_c: int) -> tuple[np.ndarray, np.ndarray]:
     """Latent scorecard propensity: per office (n_o,), correlated with log size, and per county (n_c,)."""
     log_size = np.log(staff_base)
-    a_office = SIZE_LOADING * (log_size - log_size.mean()) / log_size.std()
-    a_office = a_office + np.sqrt(1 - SIZE_LOADING**2) * rng.standard_normal(len(staff_base))
-    a_county = 0.2 * _quantile_draws(rng, n_c)
+    a_office = P.size_loading * (log_size - log_size.mean()) / log_size.std()
+    a_office = a_office + np.sqrt(1 - P.size_loading**2) * rng.standard_normal(len(staff_base))
+    a_county = P.county_propensity_sd * _quantile_draws(rng, n_c)
     return a_office, a_county
 
 
 def _draw_users(rng: np.random.Generator, users: np.ndarray, oslo: np.ndarray) -> dict:
     """Demography counts, activity-plan probability and programme counts (out of ``users``)."""
     n_o, n_t = users.shape
-    demo_p = {
-        "upper_secondary": _monthly(rng, rng.normal(0.55, 0.06, n_o), n_t, 0.02),
-        "non_oecd_immigrants": _monthly(rng, np.clip(rng.normal(0.07, 0.04, n_o) + 0.12 * oslo, 0.005, 0.6), n_t, 0.01),
-        "goal_keep_job": _monthly(rng, rng.normal(0.25, 0.05, n_o), n_t, 0.02),
-        "women": _monthly(rng, rng.normal(0.57, 0.04, n_o), n_t, 0.02),
-        "over_50": _monthly(rng, rng.normal(0.30, 0.05, n_o), n_t, 0.02),
-        "key_duration": _monthly(rng, rng.normal(0.12, 0.03, n_o), n_t, 0.03),
-    }
+    demo_p = {}
+    for name, mean in P.demography_mean.items():  # the office_month columns, in the contract's order
+        office = rng.normal(mean, P.demography_office_sd[name], n_o)
+        if name == "non_oecd_immigrants":
+            office = np.clip(office + P.oslo_non_oecd_extra * oslo, P.non_oecd_min, P.non_oecd_max)
+        demo_p[name] = _monthly(rng, office, n_t, P.demography_month_sd[name])
     demography = {name: rng.binomial(users, p) for name, p in demo_p.items()}
-    plan_p = _monthly(rng, rng.normal(0.75, 0.06, n_o), n_t, 0.03)
-    prog_p = _monthly(rng, rng.normal(0.35, 0.06, n_o), n_t, 0.03)
+    plan_p = _monthly(rng, rng.normal(P.plan_mean, P.plan_office_sd, n_o), n_t, P.plan_month_sd)
+    prog_p = _monthly(rng, rng.normal(P.programme_mean, P.programme_office_sd, n_o), n_t, P.programme_month_sd)
     on_programme = rng.binomial(users, prog_p)
     n_p = len(PROGRAMMES)
-    mix = rng.dirichlet(np.full(n_p, 2.0), size=n_o)
-    month_mix = mix[:, None, :] * np.exp(0.2 * rng.standard_normal((n_o, n_t, n_p)))
+    mix = rng.dirichlet(np.full(n_p, P.programme_mix_concentration), size=n_o)
+    month_mix = mix[:, None, :] * np.exp(P.programme_mix_month_sd * rng.standard_normal((n_o, n_t, n_p)))
     month_mix /= month_mix.sum(axis=2, keepdims=True)
     programme_counts = rng.multinomial(on_programme.reshape(-1), month_mix.reshape(-1, n_p)).reshape(n_o, n_t, n_p)
     return {
@@ -326,11 +282,15 @@ def _draw_users(rng: np.random.Generator, users: np.ndarray, oslo: np.ndarray) -
 def _draw_staff(rng: np.random.Generator, n_t: int, years: np.ndarray, county_idx: np.ndarray, n_c: int) -> dict:
     """Staff age (years), seniority (months), salary (NOK per year) and sick leave (share 0–1), (n_o, n_t)."""
     n_o = len(county_idx)
-    age = _monthly(rng, rng.normal(46, 3, n_o), n_t, 0.3, 25, 65)
-    seniority = np.clip(rng.normal(110, 25, n_o)[:, None] + 0.5 * np.arange(n_t) + rng.normal(0, 2, (n_o, n_t)), 6, 400)
-    salary = (rng.normal(0, 20000, n_o)[:, None] + 450000 * 1.03 ** (years - 2012)[None, :]).round(0)
-    sick_county = 0.006 * rng.standard_normal(n_c)
-    sick_leave = _monthly(rng, rng.normal(0.066, 0.012, n_o) + sick_county[county_idx], n_t, 0.012, 0.0, 0.4)
+    age = rng.normal(P.staff_age_mean, P.staff_age_office_sd, n_o)
+    age = _monthly(rng, age, n_t, P.staff_age_month_sd, P.staff_age_min, P.staff_age_max)
+    seniority = rng.normal(P.seniority_mean, P.seniority_office_sd, n_o)[:, None] + P.seniority_growth * np.arange(n_t)
+    seniority = np.clip(seniority + rng.normal(0, P.seniority_month_sd, (n_o, n_t)), P.seniority_min, P.seniority_max)
+    salary_trend = P.salary_mean * P.salary_growth ** (years - YEARS[0])
+    salary = (rng.normal(0, P.salary_office_sd, n_o)[:, None] + salary_trend[None, :]).round(0)
+    sick_county = P.sick_leave_county_sd * rng.standard_normal(n_c)
+    sick_office = rng.normal(P.sick_leave_mean, P.sick_leave_office_sd, n_o) + sick_county[county_idx]
+    sick_leave = _monthly(rng, sick_office, n_t, P.sick_leave_month_sd, 0.0, P.sick_leave_max)
     return {"age": age, "seniority": seniority, "salary": salary, "sick_leave": sick_leave}
 
 
@@ -347,26 +307,28 @@ def _draw_indicators(
     n_o, n_t = len(a_office), len(years)
     cat = indicator_catalogue()
     values: dict[str, np.ndarray] = {}
-    year_shift = np.array([YEAR_SHIFT[y] for y in years])
-    for code, (p_met, scale) in INDICATOR_DESIGN.items():
-        loading = SCORE_LOADING
-        noise_sd = np.sqrt(1 - loading**2)
-        total_sd = np.sqrt(loading**2 + noise_sd**2 + 0.2**2)
+    year_shift = np.array([P.year_shift[y] for y in years])
+    loading = P.score_loading
+    noise_sd = np.sqrt(1 - loading**2)
+    total_sd = np.sqrt(loading**2 + noise_sd**2 + P.county_propensity_sd**2)
+    for code, p_met in P.indicator_base_probability.items():
         q = norm.ppf(p_met) * total_sd
         z = q + year_shift[None, :] + loading * a_office[:, None] + a_county_office[:, None]
-        shared = OTHER_INDICATOR_COMMON if code in OTHER_INDICATORS else 0.0
-        own = _ar1(rng, (n_o, n_t), AR_RHO)  # drawn for every indicator, so the stream matches version 1.1.0
+        shared = P.other_indicator_common if code in OTHER_INDICATORS else 0.0
+        own = _ar1(rng, (n_o, n_t), P.ar_rho)  # drawn for every indicator, so the stream matches version 1.1.0
         z = z + noise_sd * (np.sqrt(1 - shared**2) * own + shared * common)
-        values[code] = np.clip(cat.loc[code, "target"] + scale * z, 0.0005, 0.9995)
+        value = cat.loc[code, "target"] + P.indicator_value_sd[code] * z
+        values[code] = np.clip(value, P.indicator_value_min, P.indicator_value_max)
     values["sick_leave"] = sick_leave
-    graded_mean, graded_sd, graded_month_sd = GRADED_SICK_LEAVE
-    values["graded_sick_leave_12w"] = _monthly(rng, rng.normal(graded_mean, graded_sd, n_o), n_t, graded_month_sd)
-    icicle_rate = rng.beta(0.8, 12, n_o)
+    graded = rng.normal(P.graded_sick_leave_mean, P.graded_sick_leave_office_sd, n_o)
+    values["graded_sick_leave_12w"] = _monthly(rng, graded, n_t, P.graded_sick_leave_month_sd)
+    icicle_rate = rng.beta(P.icicle_rate_a, P.icicle_rate_b, n_o)
     icicles = rng.random((n_o, n_t)) < icicle_rate[:, None]
-    depth = rng.uniform(*ICICLE_DEPTH, (n_o, n_t))
-    journal_level = JOURNAL_LEVEL + 0.012 * a_office + 0.004 * rng.standard_normal(n_o)
-    journal = journal_level[:, None] + JOURNAL_MONTH_SD * rng.standard_normal((n_o, n_t)) - icicles * depth
-    values["journal_24h"] = np.clip(journal, 0.3, 0.999)
+    depth = rng.uniform(P.icicle_depth_min, P.icicle_depth_max, (n_o, n_t))
+    journal_level = P.journal_level + P.journal_propensity_loading * a_office
+    journal_level = journal_level + P.journal_office_sd * rng.standard_normal(n_o)
+    journal = journal_level[:, None] + P.journal_month_sd * rng.standard_normal((n_o, n_t)) - icicles * depth
+    values["journal_24h"] = np.clip(journal, P.journal_min, P.journal_max)
     return values
 
 
@@ -377,12 +339,12 @@ def _second_stream(seed: int) -> np.random.Generator:
 
 def _draw_ba_regions(rng: np.random.Generator, municipality_ids: np.ndarray) -> np.ndarray:
     """A BA-region code per municipality ('BA001', ...): runs of 1–8 consecutive municipality numbers (neighbours,
-    in county order), about :data:`N_BA_REGIONS` runs in all; a run may cross into the next county."""
+    in county order), about ``P.n_ba_regions`` runs in all; a run may cross into the next county."""
     order = np.argsort(municipality_ids, kind="stable")
-    mean_size = len(municipality_ids) / N_BA_REGIONS
+    mean_size = len(municipality_ids) / P.n_ba_regions
     sizes = []
     while sum(sizes) < len(order):
-        sizes.append(int(min(8, 1 + rng.poisson(mean_size - 1))))
+        sizes.append(int(min(P.ba_region_max_municipalities, 1 + rng.poisson(mean_size - 1))))
     region_of_position = np.repeat(np.arange(len(sizes)), sizes)[: len(order)]
     out = np.empty(len(order), dtype=object)
     out[order] = [f"BA{r + 1:03d}" for r in region_of_position]
@@ -391,29 +353,38 @@ def _draw_ba_regions(rng: np.random.Generator, municipality_ids: np.ndarray) -> 
 
 def _draw_labour_force(rng: np.random.Generator, users: np.ndarray, muni_idx: np.ndarray, n_m: int) -> np.ndarray:
     """Labour force (persons) per municipality (n_m,) and year 2011–2015 (n_m, 5): about
-    :data:`LABOUR_FORCE_PER_USER` per user with reduced work capacity in 2012, growing 1 % a year."""
+    ``P.labour_force_per_user`` per user with reduced work capacity in 2012, growing ``P.labour_force_growth`` a
+    year."""
     users_2012 = np.bincount(muni_idx, weights=users[:, :12].mean(axis=1), minlength=n_m)
-    base = users_2012 * LABOUR_FORCE_PER_USER * np.exp(0.15 * rng.standard_normal(n_m))
-    years = np.arange(FIRST_DATA_YEAR, 2016)
-    return np.rint(base[:, None] * 1.01 ** (years - 2012)[None, :]).astype(int)
+    base = users_2012 * P.labour_force_per_user * np.exp(P.labour_force_sd * rng.standard_normal(n_m))
+    years = np.arange(FIRST_DATA_YEAR, YEARS[-1] + 1)
+    return np.rint(base[:, None] * P.labour_force_growth ** (years - YEARS[0])[None, :]).astype(int)
 
 
 def _draw_areas(rng: np.random.Generator, n_c: int, n_t: int, m_county: np.ndarray) -> dict:
     """County-month controls (n_c, n_t), municipality unemployment (n_m, n_t) and municipality-year income and
     student shares (n_m, 5 years from 2011)."""
     t_frac = np.arange(n_t) / 12
-    unemp_c = np.clip(
-        rng.normal(0.035, 0.008, n_c)[:, None] + 0.002 * t_frac + 0.002 * rng.standard_normal((n_c, n_t)), 0.01, 0.1
-    )
-    demand = np.clip(rng.normal(0.25, 0.04, n_c)[:, None] + 0.03 * np.sin(2 * np.pi * np.arange(n_t) / 12), 0.05, 1)
-    demand = np.clip(demand + 0.01 * rng.standard_normal((n_c, n_t)), 0.05, 1)
-    health = np.clip(rng.normal(0.11, 0.02, n_c)[:, None] + 0.001 * rng.standard_normal((n_c, n_t)), 0.03, 0.3)
-    psych = np.clip(rng.normal(0.40, 0.03, n_c)[:, None] + 0.005 * rng.standard_normal((n_c, n_t)), 0.2, 0.7)
+    unemp_c = rng.normal(P.county_unemployment_mean, P.county_unemployment_sd, n_c)[:, None]
+    unemp_c = unemp_c + P.county_unemployment_trend * t_frac
+    unemp_c = unemp_c + P.county_unemployment_month_sd * rng.standard_normal((n_c, n_t))
+    unemp_c = np.clip(unemp_c, P.county_unemployment_min, P.county_unemployment_max)
+    demand = rng.normal(P.labour_demand_mean, P.labour_demand_sd, n_c)[:, None]
+    demand = np.clip(demand + P.labour_demand_season * np.sin(2 * np.pi * np.arange(n_t) / 12), P.labour_demand_min, 1)
+    demand = np.clip(demand + P.labour_demand_month_sd * rng.standard_normal((n_c, n_t)), P.labour_demand_min, 1)
+    health = rng.normal(P.health_benefit_mean, P.health_benefit_sd, n_c)[:, None]
+    health = health + P.health_benefit_month_sd * rng.standard_normal((n_c, n_t))
+    health = np.clip(health, P.health_benefit_min, P.health_benefit_max)
+    psych = rng.normal(P.aap_psych_mean, P.aap_psych_sd, n_c)[:, None]
+    psych = np.clip(psych + P.aap_psych_month_sd * rng.standard_normal((n_c, n_t)), P.aap_psych_min, P.aap_psych_max)
     n_m = len(m_county)
-    unemp_m = unemp_c[m_county] + rng.normal(0, 0.008, n_m)[:, None] + 0.002 * rng.standard_normal((n_m, n_t))
-    muni_years = np.arange(FIRST_DATA_YEAR, 2016)
-    income = np.exp(rng.normal(np.log(500000), 0.12, n_m))[:, None] * 1.03 ** (muni_years - 2012)[None, :]
-    students = np.clip(rng.normal(0.30, 0.06, n_m)[:, None] + 0.005 * rng.standard_normal((n_m, len(muni_years))), 0, 1)
+    unemp_m = unemp_c[m_county] + rng.normal(0, P.municipality_unemployment_sd, n_m)[:, None]
+    unemp_m = unemp_m + P.municipality_unemployment_month_sd * rng.standard_normal((n_m, n_t))
+    muni_years = np.arange(FIRST_DATA_YEAR, YEARS[-1] + 1)
+    income = np.exp(rng.normal(np.log(P.income_median), P.income_sd, n_m))[:, None]
+    income = income * P.income_growth ** (muni_years - YEARS[0])[None, :]
+    students = rng.normal(P.student_share_mean, P.student_share_sd, n_m)[:, None]
+    students = np.clip(students + P.student_share_year_sd * rng.standard_normal((n_m, len(muni_years))), 0, 1)
     return {
         "county": {
             "gross_unemployment": unemp_c,
@@ -421,7 +392,7 @@ def _draw_areas(rng: np.random.Generator, n_c: int, n_t: int, m_county: np.ndarr
             "health_benefit_share": health,
             "aap_psych_share": psych,
         },
-        "unemployment_municipality": np.clip(unemp_m, 0.005, 0.15),
+        "unemployment_municipality": np.clip(unemp_m, P.municipality_unemployment_min, P.municipality_unemployment_max),
         "income": income.round(0),
         "students": students,
         "muni_years": muni_years,
@@ -434,7 +405,7 @@ def _draw_panel(rng: np.random.Generator, scale: int, second: np.random.Generato
     offices = _offices(rng, scale)
     months = panel_months()
     n_o, n_t = len(offices), len(months)
-    years = np.array([int(m[:4]) for m in months])
+    years = year_of(pd.Series(months)).to_numpy()
     county_codes = sorted(COUNTIES)
     county_pos = {c: i for i, c in enumerate(county_codes)}
     county_idx = offices["county_id"].map(county_pos).to_numpy()
@@ -446,7 +417,7 @@ def _draw_panel(rng: np.random.Generator, scale: int, second: np.random.Generato
     oslo = (offices["county_id"] == "03").to_numpy()
     user_draws = _draw_users(rng, users, oslo)
     staff_draws = _draw_staff(rng, n_t, years, county_idx, len(county_codes))
-    common = _ar1(second, (n_o, n_t), AR_RHO)
+    common = _ar1(second, (n_o, n_t), P.ar_rho)
     values = _draw_indicators(rng, years, a_office, a_county[county_idx], staff_draws["sick_leave"], common)
     areas = _draw_areas(rng, len(county_codes), n_t, munis["county_id"].map(county_pos).to_numpy())
     areas["ba_region"] = _draw_ba_regions(second, munis["municipality_id"].to_numpy())
@@ -540,7 +511,7 @@ def _true_covariates(d: _Draws) -> dict[str, np.ndarray]:
     """Every covariate of the true model (and the Figure 2 attainment dummies and the size group) as (n_o, n_t)
     float arrays, built from the drawn arrays, following the article's definitions (see the module docstring)."""
     n_o, n_t = d.users.shape
-    years = np.array([int(m[:4]) for m in d.months])
+    years = year_of(pd.Series(d.months)).to_numpy()
 
     def per_office(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(np.asarray(a, dtype=float)[:, None], (n_o, n_t))
@@ -670,13 +641,13 @@ def _draw_outcome(rng: np.random.Generator, d: _Draws, cov: dict[str, np.ndarray
     # one column per coefficient, column-major like DataFrame.to_numpy(), so the product sums in the same order
     x = np.stack([np.asarray(cov[name], dtype=float).reshape(-1) for name in beta.index]).T
     eta = x @ beta.to_numpy()
-    eta = eta - np.nanmean(eta) + TARGET_MEAN_SHARE
-    u_county = SD_COUNTY * _quantile_draws(rng, len(d.county_codes))
-    u_office = SD_OFFICE * rng.standard_normal(n_o)
+    eta = eta - np.nanmean(eta) + P.target_mean_share
+    u_county = P.sd_county * _quantile_draws(rng, len(d.county_codes))
+    u_office = P.sd_office * rng.standard_normal(n_o)
     p_t = eta.reshape(n_o, n_t) + u_office[:, None] + u_county[d.county_idx][:, None]
-    p_t = p_t + SD_MONTH * rng.standard_normal((n_o, n_t))
+    p_t = p_t + P.sd_month * rng.standard_normal((n_o, n_t))
     p_out = np.concatenate([p_t[:, :1], p_t[:, :-1]], axis=1)
-    return rng.binomial(d.exits, np.clip(p_out, 0.01, 0.99))
+    return rng.binomial(d.exits, np.clip(p_out, P.outcome_p_min, P.outcome_p_max))
 
 
 def true_outcome_mean(frame: pd.DataFrame, index_effect: float = PUBLISHED_INDEX_EFFECT) -> np.ndarray:
@@ -684,7 +655,7 @@ def true_outcome_mean(frame: pd.DataFrame, index_effect: float = PUBLISHED_INDEX
     TARGET_MEAN_SHARE (a 0–1 share), as in the generator's outcome."""
     beta = true_coefficients(index_effect)
     eta = frame[beta.index].to_numpy(float) @ beta.to_numpy()
-    return eta - eta.mean() + TARGET_MEAN_SHARE
+    return eta - eta.mean() + P.target_mean_share
 
 
 def draw_outcome_shares(
@@ -696,11 +667,11 @@ def draw_outcome_shares(
     ``county`` and ``office`` are codes 0..G-1 and 0..m-1 of the rows. Used by the Monte Carlo, which keeps a
     panel and re-draws only its outcome.
     """
-    u_county = SD_COUNTY * _quantile_draws(rng, int(county.max()) + 1)
-    u_office = SD_OFFICE * rng.standard_normal(int(office.max()) + 1)
-    p = mean + u_county[county] + u_office[office] + SD_MONTH * rng.standard_normal(len(mean))
+    u_county = P.sd_county * _quantile_draws(rng, int(county.max()) + 1)
+    u_office = P.sd_office * rng.standard_normal(int(office.max()) + 1)
+    p = mean + u_county[county] + u_office[office] + P.sd_month * rng.standard_normal(len(mean))
     exits = np.asarray(exits, dtype=np.int64)
-    return rng.binomial(exits, np.clip(p, 0.01, 0.99)) / exits
+    return rng.binomial(exits, np.clip(p, P.outcome_p_min, P.outcome_p_max)) / exits
 
 
 def _round_as_written(d: _Draws) -> None:

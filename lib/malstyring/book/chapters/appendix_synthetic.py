@@ -1,0 +1,159 @@
+"""Appendix B, how the synthetic data are made: the generator's settings, its true model, how the scorecard
+indicators are drawn, and every tuned number of the generator with its source (read from
+``data/reference/generator_parameters.csv``, the file the generator itself reads)."""
+
+import pandas as pd
+from myst_nb import glue
+
+from ...base.number_format import MINUS, fmt, fmt_coef, integer, percent
+from ...data.provenance import GENERATOR_VERSION, is_synthetic, read_manifest
+from ...data.reference import indicator_catalogue, published_results, variables
+from ...synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, true_coefficients
+from ...synthetic.parameters import generator_parameters, parameter_table
+from ..notices import data_notice
+from ..page import Page
+from ..parameters import check_parameters
+from ..tables import book_table
+
+
+def build(data_dir: str) -> Page:
+    """Check the parameter, glue the values the appendix cites and return its tables."""
+    check_parameters(data_dir=data_dir)
+    index_effect = _glue_settings(data_dir)
+    _glue_design()
+    return Page(
+        notice=data_notice(data_dir),
+        tables={
+            "tbl-true-model": _true_model_table(index_effect),
+            "tbl-indicator-design": _indicator_design_table(),
+            "tbl-generator-parameters": _parameter_table(),
+        },
+    )
+
+
+def _glue_settings(data_dir: str) -> float:
+    """Glue the generator's version, defaults and this build's settings; return the true index effect shown."""
+    generated = is_synthetic(data_dir)
+    manifest = read_manifest(data_dir) if generated else {}
+    index_effect = manifest["index_effect"] if generated else PUBLISHED_INDEX_EFFECT
+    glue("version", GENERATOR_VERSION, display=False)
+    glue("default_seed", DEFAULT_SEED, display=False)
+    glue("published_effect", fmt(PUBLISHED_INDEX_EFFECT), display=False)
+    if generated:
+        text = (
+            f"The data used in this build were generated with seed {manifest['seed']} and a true index effect of "
+            f"{fmt(index_effect)}."
+        )
+    else:
+        text = (
+            "This build runs on supplied data, for which no true effect is known; the tables below describe the "
+            "generator with its default index effect."
+        )
+    glue("this_build_data", text, display=False)
+    return index_effect
+
+
+def _glue_design() -> None:
+    """Glue the tuned numbers the design section cites, and the year effects and their direction."""
+    p = generator_parameters()
+    glue("sd_county", fmt(p.sd_county), display=False)
+    glue("sd_office", fmt(p.sd_office), display=False)
+    glue("sd_month", fmt(p.sd_month, 2), display=False)
+    glue("target_mean", percent(p.target_mean_share), display=False)
+    glue("n_pilot", integer(p.n_pilot_offices), display=False)
+    glue("ar_rho", fmt(p.ar_rho, 1), display=False)
+    glue("common_loading", fmt(p.other_indicator_common, 2), display=False)
+    glue("n_ba", integer(p.n_ba_regions), display=False)
+    glue("lf_per_user", fmt(p.labour_force_per_user, 1), display=False)
+    glue("journal_level", percent(p.journal_level, 1), display=False)
+    glue("icicle_depth", f"{percent(p.icicle_depth_min)} to {percent(p.icicle_depth_max)}", display=False)
+    glue("nae_salary_zero", fmt_coef(p.true_coefficient["staff_mean_salary"], 0), display=False)
+    shifts = p.year_shift
+    glue("year_shift", ", ".join(f"{y}: {s:+.2f}" for y, s in shifts.items()), display=False)
+    first, last = min(shifts), max(shifts)
+    trend = (
+        "the same as"
+        if shifts[last] == shifts[first]
+        else "lower than"
+        if shifts[last] < shifts[first]
+        else "higher than"
+    )
+    glue("shift_trend", f"the {last} shift is {trend} the {first} one", display=False)
+
+
+def _true_model_table(index_effect: float):
+    """The true model's coefficients beside Model 3 as printed, with a note where they differ."""
+    m3 = published_results().query("model == 'M3'").set_index("variable")
+    labels = variables().set_index("variable")
+    rows = []
+    for var, value in true_coefficients(index_effect).items():
+        printed = m3.loc[var, "value"] if var in m3.index else float("nan")
+        if abs(value - printed) < 1e-12:
+            note = ""
+        elif var == "index":
+            note = "the true effect of this build's data"
+        else:
+            note = f"printed as {fmt(printed)}, which the generator cannot use"
+        rows.append(
+            {
+                "Variable": labels.loc[var, "label_en"],
+                "True coefficient": fmt_coef(value, 3),
+                "Published (Model 3)": fmt(printed),
+                "Note": note,
+            }
+        )
+    caption = "Coefficients of the data-generating model: the article's Model 3 with the documented exceptions."
+    return book_table(pd.DataFrame(rows), caption, "tbl-true-model", widths="50 15 15 20")
+
+
+def _indicator_design_table():
+    """How each scorecard indicator's monthly value is drawn: target, base probability of meeting it, spread."""
+    p, cat = generator_parameters(), indicator_catalogue()
+
+    def row(code: str, target: str, probability: str, spread: str) -> dict:
+        return {
+            "Indicator": cat.loc[code, "name_en"],
+            "Target": target,
+            "Base probability of meeting it": probability,
+            "Spread of the value (sd)": spread,
+        }
+
+    rows = [
+        row(code, f"{cat.loc[code, 'target']:g}", fmt(prob, 2), fmt(p.indicator_value_sd[code], 2))
+        for code, prob in p.indicator_base_probability.items()
+    ]
+    rows += [
+        row(
+            "journal_24h",
+            f"{cat.loc['journal_24h', 'target']:g}",
+            "icicle process",
+            f"{fmt(p.journal_month_sd, 3)} a month; icicles",
+        ),
+        row("sick_leave", f"{cat.loc['sick_leave', 'target']:g}", "the staff's sick leave", "as drawn for the staff"),
+        row("graded_sick_leave_12w", "relative", "about 0.5", f"{fmt(p.graded_sick_leave_month_sd, 2)} a month"),
+    ]
+    caption = "How the scorecard indicators are generated."
+    return book_table(pd.DataFrame(rows), caption, "tbl-indicator-design", widths="52 12 20 16")
+
+
+def _value_text(text: str) -> str:
+    """A value as the parameter file writes it (so no digit is lost), with thousands separators and a true minus."""
+    return integer(int(text)) if "." not in text else text.replace("-", MINUS)
+
+
+def _parameter_table():
+    """Every tuned number of the generator in the file's order: name in words, value, unit, source or reason."""
+    table = parameter_table()
+    shown = pd.DataFrame(
+        {
+            "Parameter": table["label"],
+            "Value": table["value"].map(_value_text),
+            "Unit": table["unit"],
+            "Source or reason": table["source_or_reason"],
+        }
+    )
+    caption = (
+        "Every tuned number of the generator, with its unit and its source or the reason for its value (read "
+        "from the file the generator reads)."
+    )
+    return book_table(shown, caption, "tbl-generator-parameters", widths="34 10 14 42")
