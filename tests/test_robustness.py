@@ -15,8 +15,10 @@ from malstyring.analysis.robustness import (
     coverage_verdict,
     minimum_detectable_effect,
     monte_carlo_draws,
+    most_influential_choice,
     mundlak,
     power,
+    power_check,
     undercover_margin,
     variance_inflation,
 )
@@ -222,3 +224,32 @@ def test_undercover_margin_and_chance_are_two_nominal_monte_carlo_ses():
 )
 def test_coverage_verdict_is_judged_by_two_monte_carlo_ses(coverage, mc_se, verdict):
     assert coverage_verdict(coverage, mc_se) == verdict
+
+
+def test_most_influential_choice_of_a_hand_made_curve():
+    # by lag: 1 -> 2/2 significant, 6 -> 0/2 (spread 1); by sample: 'all' 1/2, 'drop' 1/2 (spread 0)
+    curve = pd.DataFrame(
+        {"sample": ["all", "drop", "all", "drop"], "lag": [1, 1, 6, 6], "significant": [True, True, False, False]}
+    )
+    driver, shares = most_influential_choice(curve, ["sample", "lag"])
+    assert driver == "lag" and shares.to_dict() == {1: 1.0, 6: 0.0}
+    # no choice moves anything: the first is returned, with a spread of 0
+    flat = curve.assign(significant=True)
+    driver, shares = most_influential_choice(flat, ["sample", "lag"])
+    assert driver == "sample" and shares.max() - shares.min() == 0
+
+
+def test_power_check_reconciles_simulated_and_calculated_power_by_hand():
+    # 4 re-draws, 1 rejected: rate 0.25 with Monte Carlo SE sqrt(0.25 * 0.75 / 4) = 0.216506
+    est = np.array([-0.05, -0.01, 0.0, 0.02])
+    reps = pd.DataFrame({"truth": -0.02, "estimate": est, "se": 0.01, "df": [10.0, 12.0, 14.0, 16.0]})
+    reps["covered"], reps["rejected"] = True, [True, False, False, False]
+    check = power_check(reps, effect=-0.02, se=0.012, df=17.0)
+    sd = est.std(ddof=1)
+    assert check.simulated == 0.25 and check.simulated_se == pytest.approx(0.216506, abs=1e-6)
+    assert check.sd_estimates == pytest.approx(sd)
+    assert check.calculated_design == pytest.approx(float(power(-0.02, sd, df=13.0)))  # the re-draws' mean df
+    assert check.calculated_build == pytest.approx(float(power(-0.02, 0.012, df=17.0)))
+    assert check.gap_design == pytest.approx(abs(check.calculated_design - 0.25) / 0.216506, rel=1e-5)
+    none = power_check(reps.assign(rejected=False), effect=-0.02, se=0.012, df=17.0)
+    assert none.simulated_se == 0 and np.isinf(none.gap_build)

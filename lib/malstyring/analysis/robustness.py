@@ -505,6 +505,54 @@ def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["quantity", "value", "mc_se"])
 
 
+def most_influential_choice(
+    curve: pd.DataFrame, choices: list[str], flag: str = "significant"
+) -> tuple[str, pd.Series]:
+    """Of the specification curve's analyst ``choices`` (columns of ``curve``), the one whose options move the share
+    of specifications with ``flag`` the most (largest max - min of the shares by option; the first on ties), and
+    those shares by option."""
+    shares = {c: curve.groupby(c)[flag].mean() for c in choices}
+    spread = {c: s.max() - s.min() for c, s in shares.items()}
+    driver = max(spread, key=spread.get)
+    return driver, shares[driver]
+
+
+@dataclass(frozen=True)
+class PowerCheck:
+    """Simulated power against power calculated for the same test (t on the Satterthwaite df) from two standard
+    errors: the spread of the re-drawn estimates (``calculated_design``, on the re-draws' mean df) and one build's
+    own SE (``calculated_build``). ``gap_*``: how many Monte Carlo SEs of the simulated rate each lies from it."""
+
+    simulated: float
+    simulated_se: float
+    sd_estimates: float
+    calculated_design: float
+    calculated_build: float
+
+    @property
+    def gap_design(self) -> float:
+        return abs(self.calculated_design - self.simulated) / self.simulated_se if self.simulated_se > 0 else np.inf
+
+    @property
+    def gap_build(self) -> float:
+        return abs(self.calculated_build - self.simulated) / self.simulated_se if self.simulated_se > 0 else np.inf
+
+
+def power_check(replications: pd.DataFrame, effect: float, se: float, df: float) -> PowerCheck:
+    """:class:`PowerCheck` from the per-replication rows of :meth:`MonteCarloDraws.replications` (true coefficient
+    ``effect``) and one build's standard error ``se`` with ``df`` degrees of freedom."""
+    summary = monte_carlo_summary(replications).set_index("quantity")
+    reject, reject_se = summary.loc["Rejection rate at 5 %", ["value", "mc_se"]]
+    sd = summary.loc["Standard deviation of the estimates", "value"]
+    return PowerCheck(
+        simulated=float(reject),
+        simulated_se=float(reject_se),
+        sd_estimates=float(sd),
+        calculated_design=float(power(effect, sd, df=float(replications["df"].mean()))),
+        calculated_build=float(power(effect, se, df=df)),
+    )
+
+
 def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf) -> np.ndarray:
     """Power of a two-sided test of coefficient = 0 at level ``alpha`` when the true coefficient is ``effect`` and
     its standard error is ``se``: normal when ``df`` is infinite, otherwise a t test on ``df`` degrees of freedom

@@ -18,6 +18,7 @@ from ...analysis.robustness import (
     SAMPLES,
     SE_TYPES,
     MonteCarloDraws,
+    PowerCheck,
     add_index_lags,
     all_specs,
     ba_region_comparison,
@@ -29,8 +30,10 @@ from ...analysis.robustness import (
     minimum_detectable_effect,
     monte_carlo_draws,
     monte_carlo_summary,
+    most_influential_choice,
     mundlak,
     power,
+    power_check,
     specification_curve,
     undercover_margin,
     variance_inflation,
@@ -116,16 +119,7 @@ def build(
     _mundlak(main_frame, true_effect)
     tables["tbl-inference"], tables["tbl-few-cluster-terms"] = _few_clusters(main, main_test, n_boot, streams)
     _binomial(main_frame, main, main_test)
-    curve = specification_curve(
-        raw,
-        all_specs(),
-        seed=streams["specification curve"],
-        n_boot=spec_boot,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-        progress=False,
-    )
-    _specification_words(curve, true_effect)
+    _specification_curve(raw, streams["specification curve"], spec_boot, n_jobs, scheduler, true_effect)
     _design(mc, main, main_test, mc_index_effect, n_replications)
     return Page(notice=data_notice(data_dir), tables=tables)
 
@@ -611,8 +605,11 @@ CHOICES = {
 """The four analyst choices of the specification curve: (words, column)."""
 
 
-def _specification_words(curve: pd.DataFrame, truth: float | None) -> None:
+def _specification_curve(raw: RawData, seed, n_boot: int, n_jobs: int, scheduler: str, truth: float | None) -> None:
     """The specification curve: the range of estimates, the share significant by each choice, and the figure."""
+    curve = specification_curve(
+        raw, all_specs(), seed=seed, n_boot=n_boot, n_jobs=n_jobs, scheduler=scheduler, progress=False
+    )
     curve["significant"] = curve["p"] < SIGNIFICANCE_LEVEL
     curve = curve.rename(columns={"lead": "lag (months)", "attainment": "coding", "se_type": "SE"})
     glue("n_specs", integer(len(curve)), display=False)
@@ -625,14 +622,13 @@ def _specification_words(curve: pd.DataFrame, truth: float | None) -> None:
     glue("spec_sig_cluster", percent(sig_by_se[SE_TYPES[1]]), display=False)
     glue("spec_sig_boot", percent(sig_by_se["wild bootstrap"]), display=False)
     glue("spec_range", f"{fmt(curve['estimate'].min())} to {fmt(curve['estimate'].max())}", display=False)
-    by_choice = {name: curve.groupby(col)["significant"].mean() for name, col in CHOICES.items()}
-    spread = {name: shares.max() - shares.min() for name, shares in by_choice.items()}
-    driver = max(spread, key=spread.get)
+    driver, shares = most_influential_choice(curve, list(CHOICES.values()))
+    words = {column: name for name, column in CHOICES.items()}[driver]
     glue(
         "spec_sig_driver",
-        f"Of the four choices, {driver} moves the share significant most: from {percent(by_choice[driver].min())} "
-        f"to {percent(by_choice[driver].max())} of the specifications, depending on the option."
-        if spread[driver] > 0
+        f"Of the four choices, {words} moves the share significant most: from {percent(shares.min())} "
+        f"to {percent(shares.max())} of the specifications, depending on the option."
+        if shares.max() - shares.min() > 0
         else "None of the four choices changes the share significant.",
         display=False,
     )
@@ -693,37 +689,31 @@ def _design(mc: MonteCarloDraws, main: MixedFit, main_test: pd.Series, mc_index_
     glue("mde_pp", fmt(mde * 100, 1), display=False)
     glue("se_ref", fmt(se_ref, 4), display=False)
     glue("df_ref", fmt(df_ref, 1), display=False)
-    _power_reconciled(summary, mc_rows, se_ref, df_ref, mc_index_effect)
+    _power_reconciled(power_check(mc_rows, mc_index_effect, se_ref, df_ref), se_ref)
     _article_design(main, published_effect)
 
 
-def _power_reconciled(summary: pd.DataFrame, mc_rows: pd.DataFrame, se_ref: float, df_ref: float, effect: float):
+def _power_reconciled(check: PowerCheck, se_ref: float) -> None:
     """Simulated and calculated power, reconciled: the same test (t on the Satterthwaite df), three SEs."""
-    reject, reject_se = summary.loc["Rejection rate at 5 %", ["value", "mc_se"]]
-    sd_design = summary.loc["Standard deviation of the estimates", "value"]
-    calc_build = float(power(effect, se_ref, df=df_ref))
-    calc_design = float(power(effect, sd_design, df=float(mc_rows["df"].mean())))
-    gap = abs(calc_design - reject) / reject_se if reject_se > 0 else np.inf
-    glue("calc_build", percent(calc_build), display=False)
-    glue("calc_design", percent(calc_design), display=False)
-    glue("sim_reject", percent(reject), display=False)
-    glue("mc_gap", fmt(gap, 1), display=False)
+    glue("calc_build", percent(check.calculated_build), display=False)
+    glue("calc_design", percent(check.calculated_design), display=False)
+    glue("sim_reject", percent(check.simulated), display=False)
+    glue("mc_gap", fmt(check.gap_design, 1), display=False)
     glue(
         "power_reconciled",
         "within two Monte Carlo standard errors of the simulated rate, so the calculation and the simulation agree "
         "once they use the same ingredients"
-        if gap <= 2
+        if check.gap_design <= 2
         else "more than two Monte Carlo standard errors from the simulated rate, so even with the same ingredients "
         "the normal-theory calculation misses the simulation",
         display=False,
     )
-    build_gap = abs(calc_build - reject) / reject_se if reject_se > 0 else np.inf
     glue(
         "build_power_note",
-        f"The calculation from this build's standard error is {compare(calc_build, reject, 2)} the simulated rate "
-        f"by {fmt(build_gap, 1)} Monte Carlo standard errors: one panel's standard error is itself an estimate, here "
-        f"{compare(se_ref, sd_design, 4)} the spread of the re-drawn estimates."
-        if build_gap > 2
+        f"The calculation from this build's standard error is {compare(check.calculated_build, check.simulated, 2)} "
+        f"the simulated rate by {fmt(check.gap_build, 1)} Monte Carlo standard errors: one panel's standard error is "
+        f"itself an estimate, here {compare(se_ref, check.sd_estimates, 4)} the spread of the re-drawn estimates."
+        if check.gap_build > 2
         else "The calculation from this build's standard error is within two Monte Carlo standard errors of it as "
         "well.",
         display=False,
