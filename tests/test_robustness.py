@@ -8,12 +8,18 @@ import pytest
 from malstyring.analysis.inference import RULES
 from malstyring.analysis.models import Design, bootstrap_weights, fit_design
 from malstyring.analysis.robustness import (
+    CHANCE_UNDER,
     add_index_lags,
     coverage_by_rule,
+    coverage_summary,
+    coverage_verdict,
     minimum_detectable_effect,
     monte_carlo_draws,
+    most_influential_choice,
     mundlak,
     power,
+    power_check,
+    undercover_margin,
     variance_inflation,
 )
 from tests.test_models import dense_covariance, simulate_panel
@@ -174,3 +180,76 @@ def test_monte_carlo_shared_within_a_run_is_the_same_and_computed_once(frame_and
         np.testing.assert_array_equal(other.df_satterthwaite, alone.df_satterthwaite)
     monte_carlo_draws(frame, 3, 0.0, seed=5, n_jobs=1)  # another truth is another input
     assert len(list(tmp_path.glob("monte-carlo-*.pkl"))) == 2
+
+
+def _hand_coverage() -> pd.DataFrame:
+    """Two rules over four terms, by hand: rule 'a' has a median of (0.93 + 0.95) / 2, its worst term is 'x2'
+    (0.80), two terms are flagged and the truth is 0 for 'x3' and 'x4'."""
+    rows = [
+        ("a", "index", -0.03, 0.95, False, 0.40),
+        ("a", "x2", 0.10, 0.80, True, 0.99),
+        ("a", "x3", 0.0, 0.93, False, 0.07),
+        ("a", "x4", 0.0, 0.96, True, 0.04),
+        ("b", "index", -0.03, 0.50, True, 0.90),
+    ]
+    return pd.DataFrame(rows, columns=["rule", "term", "truth", "coverage", "undercovered", "rejection_rate"])
+
+
+def test_coverage_summary_of_a_hand_made_table():
+    summary = coverage_summary(_hand_coverage(), "a")
+    assert summary.n_terms == 4
+    assert summary.median == pytest.approx(0.94)
+    assert summary.lowest == 0.80 and summary.worst == "x2"
+    assert summary.n_under == 2  # the flag is counted as given, whatever the coverage
+    assert summary.expected_under == pytest.approx(4 * 0.0228)
+    assert summary.null_rejection.to_dict() == {"x3": 0.07, "x4": 0.04}
+    assert summary.coverage["index"] == 0.95 and summary.rejection["x2"] == 0.99
+    other = coverage_summary(_hand_coverage(), "b")
+    assert (other.n_terms, other.median, other.worst, other.n_under) == (1, 0.50, "index", 1)
+    assert other.null_rejection.empty
+    with pytest.raises(ValueError, match="no coverage rows"):
+        coverage_summary(_hand_coverage(), "c")
+
+
+def test_undercover_margin_and_chance_are_two_nominal_monte_carlo_ses():
+    # 95 % over 200 re-draws: SE = sqrt(0.95 * 0.05 / 200) = 0.015411, twice that 0.030822
+    assert undercover_margin(200) == pytest.approx(0.030822, abs=1e-6)
+    assert undercover_margin(100, level=0.9) == pytest.approx(0.06)  # 2 sqrt(0.09 / 100)
+    assert CHANCE_UNDER == pytest.approx(0.02275, abs=1e-4)  # Phi(-2)
+
+
+@pytest.mark.parametrize(
+    ("coverage", "mc_se", "verdict"),
+    [(0.95, 0.01, "within"), (0.935, 0.01, "within"), (0.925, 0.01, "below"), (0.98, 0.01, "above")],
+)
+def test_coverage_verdict_is_judged_by_two_monte_carlo_ses(coverage, mc_se, verdict):
+    assert coverage_verdict(coverage, mc_se) == verdict
+
+
+def test_most_influential_choice_of_a_hand_made_curve():
+    # by lag: 1 -> 2/2 significant, 6 -> 0/2 (spread 1); by sample: 'all' 1/2, 'drop' 1/2 (spread 0)
+    curve = pd.DataFrame(
+        {"sample": ["all", "drop", "all", "drop"], "lag": [1, 1, 6, 6], "significant": [True, True, False, False]}
+    )
+    driver, shares = most_influential_choice(curve, ["sample", "lag"])
+    assert driver == "lag" and shares.to_dict() == {1: 1.0, 6: 0.0}
+    # no choice moves anything: the first is returned, with a spread of 0
+    flat = curve.assign(significant=True)
+    driver, shares = most_influential_choice(flat, ["sample", "lag"])
+    assert driver == "sample" and shares.max() - shares.min() == 0
+
+
+def test_power_check_reconciles_simulated_and_calculated_power_by_hand():
+    # 4 re-draws, 1 rejected: rate 0.25 with Monte Carlo SE sqrt(0.25 * 0.75 / 4) = 0.216506
+    est = np.array([-0.05, -0.01, 0.0, 0.02])
+    reps = pd.DataFrame({"truth": -0.02, "estimate": est, "se": 0.01, "df": [10.0, 12.0, 14.0, 16.0]})
+    reps["covered"], reps["rejected"] = True, [True, False, False, False]
+    check = power_check(reps, effect=-0.02, se=0.012, df=17.0)
+    sd = est.std(ddof=1)
+    assert check.simulated == 0.25 and check.simulated_se == pytest.approx(0.216506, abs=1e-6)
+    assert check.sd_estimates == pytest.approx(sd)
+    assert check.calculated_design == pytest.approx(float(power(-0.02, sd, df=13.0)))  # the re-draws' mean df
+    assert check.calculated_build == pytest.approx(float(power(-0.02, 0.012, df=17.0)))
+    assert check.gap_design == pytest.approx(abs(check.calculated_design - 0.25) / 0.216506, rel=1e-5)
+    none = power_check(reps.assign(rejected=False), effect=-0.02, se=0.012, df=17.0)
+    assert none.simulated_se == 0 and np.isinf(none.gap_build)

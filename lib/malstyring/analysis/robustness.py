@@ -426,8 +426,67 @@ def coverage_by_rule(draws: MonteCarloDraws, rules=None, level: float = 0.95) ->
         part.insert(0, "rule", rule.name)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    out["undercovered"] = out["coverage"] < level - 2 * np.sqrt(level * (1 - level) / draws.n_rep)
+    out["undercovered"] = out["coverage"] < level - undercover_margin(draws.n_rep, level)
     return out
+
+
+def undercover_margin(n_rep: int, level: float = 0.95) -> float:
+    """Two Monte Carlo standard errors of an exactly nominal interval's coverage over ``n_rep`` re-draws,
+    2 sqrt(level (1 - level) / n_rep): a coverage further below ``level`` than this is told from chance."""
+    return float(2 * np.sqrt(level * (1 - level) / n_rep))
+
+
+CHANCE_UNDER = 0.0228
+"""Chance that an exactly nominal interval's Monte Carlo coverage falls more than two Monte Carlo standard errors
+below its level (normal approximation, Phi(-2) = 0.02275, as the book has always rounded it)."""
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """One inference rule's coverage over the coefficients with a true value in a Monte Carlo (the rows of
+    :func:`coverage_by_rule` for that rule): the median and the lowest coverage, the worst-covered term, how many
+    are more than two Monte Carlo SEs below the level (``n_under``, and ``expected_under`` of them by chance alone
+    if every interval were exactly nominal), and the per-term coverage and rejection rates of coefficient = 0
+    (``null_rejection``: those of the terms whose true value is 0, i.e. the test's size)."""
+
+    rule: str
+    n_terms: int
+    median: float
+    lowest: float
+    worst: str
+    n_under: int
+    expected_under: float
+    coverage: pd.Series
+    rejection: pd.Series
+    null_rejection: pd.Series
+
+
+def coverage_summary(cover: pd.DataFrame, rule: str) -> CoverageSummary:
+    """:class:`CoverageSummary` of ``rule`` from a table with columns rule, term, truth, coverage, undercovered and
+    rejection_rate (as :func:`coverage_by_rule` returns it)."""
+    part = cover[cover["rule"] == rule].set_index("term")
+    if part.empty:
+        raise ValueError(f"no coverage rows for rule {rule!r}; the table has {sorted(cover['rule'].unique())}")
+    return CoverageSummary(
+        rule=rule,
+        n_terms=len(part),
+        median=float(part["coverage"].median()),
+        lowest=float(part["coverage"].min()),
+        worst=str(part["coverage"].idxmin()),
+        n_under=int(part["undercovered"].sum()),
+        expected_under=len(part) * CHANCE_UNDER,
+        coverage=part["coverage"],
+        rejection=part["rejection_rate"],
+        null_rejection=part.loc[part["truth"] == 0, "rejection_rate"],
+    )
+
+
+def coverage_verdict(coverage: float, mc_se: float, level: float = 0.95) -> str:
+    """Where one coefficient's Monte Carlo coverage stands to ``level``, judged by its own Monte Carlo SE
+    ``mc_se``: 'within' (at most two SEs away), 'below' or 'above'."""
+    if abs(coverage - level) <= 2 * mc_se:
+        return "within"
+    return "below" if coverage < level else "above"
 
 
 def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
@@ -444,6 +503,54 @@ def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
         ("Rejection rate at 5 %", reject, np.sqrt(reject * (1 - reject) / r)),
     ]
     return pd.DataFrame(rows, columns=["quantity", "value", "mc_se"])
+
+
+def most_influential_choice(
+    curve: pd.DataFrame, choices: list[str], flag: str = "significant"
+) -> tuple[str, pd.Series]:
+    """Of the specification curve's analyst ``choices`` (columns of ``curve``), the one whose options move the share
+    of specifications with ``flag`` the most (largest max - min of the shares by option; the first on ties), and
+    those shares by option."""
+    shares = {c: curve.groupby(c)[flag].mean() for c in choices}
+    spread = {c: s.max() - s.min() for c, s in shares.items()}
+    driver = max(spread, key=spread.get)
+    return driver, shares[driver]
+
+
+@dataclass(frozen=True)
+class PowerCheck:
+    """Simulated power against power calculated for the same test (t on the Satterthwaite df) from two standard
+    errors: the spread of the re-drawn estimates (``calculated_design``, on the re-draws' mean df) and one build's
+    own SE (``calculated_build``). ``gap_*``: how many Monte Carlo SEs of the simulated rate each lies from it."""
+
+    simulated: float
+    simulated_se: float
+    sd_estimates: float
+    calculated_design: float
+    calculated_build: float
+
+    @property
+    def gap_design(self) -> float:
+        return abs(self.calculated_design - self.simulated) / self.simulated_se if self.simulated_se > 0 else np.inf
+
+    @property
+    def gap_build(self) -> float:
+        return abs(self.calculated_build - self.simulated) / self.simulated_se if self.simulated_se > 0 else np.inf
+
+
+def power_check(replications: pd.DataFrame, effect: float, se: float, df: float) -> PowerCheck:
+    """:class:`PowerCheck` from the per-replication rows of :meth:`MonteCarloDraws.replications` (true coefficient
+    ``effect``) and one build's standard error ``se`` with ``df`` degrees of freedom."""
+    summary = monte_carlo_summary(replications).set_index("quantity")
+    reject, reject_se = summary.loc["Rejection rate at 5 %", ["value", "mc_se"]]
+    sd = summary.loc["Standard deviation of the estimates", "value"]
+    return PowerCheck(
+        simulated=float(reject),
+        simulated_se=float(reject_se),
+        sd_estimates=float(sd),
+        calculated_design=float(power(effect, sd, df=float(replications["df"].mean()))),
+        calculated_build=float(power(effect, se, df=df)),
+    )
 
 
 def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf) -> np.ndarray:

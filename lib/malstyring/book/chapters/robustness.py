@@ -1,0 +1,738 @@
+"""Chapter 8, beyond the article: the article's own checks, BA-region unemployment, time dependence, longer delays,
+the Mundlak split, few-cluster inference and its coverage in a Monte Carlo, a binomial model, the specification
+curve and what the design can detect. Every model is Model 3 and every interval and test comes from the fit's
+inference methods (``tidy``, ``coef_test``, ``lincom``) under a named rule."""
+
+import numpy as np
+import pandas as pd
+from myst_nb import glue
+
+from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, star_band
+from ...analysis.models import MixedFit, fit_mixed
+from ...analysis.operationalise import PARTIAL_TOLERANCE, FrameOptions, build_frame, covariates
+from ...analysis.robustness import (
+    CODINGS,
+    CONTROLS,
+    LEADS,
+    M3_TERMS,
+    SAMPLES,
+    SE_TYPES,
+    MonteCarloDraws,
+    PowerCheck,
+    add_index_lags,
+    all_specs,
+    ba_region_comparison,
+    binomial_model,
+    chapter_seeds,
+    coverage_by_rule,
+    coverage_summary,
+    coverage_verdict,
+    minimum_detectable_effect,
+    monte_carlo_draws,
+    monte_carlo_summary,
+    most_influential_choice,
+    mundlak,
+    power,
+    power_check,
+    specification_curve,
+    undercover_margin,
+    variance_inflation,
+)
+from ...analysis.timedep import lagged_outcome_comparison, nickell_bias, wooldridge_test
+from ...base.number_format import fmt, fmt_p, integer, percent
+from ...data.loading import RawData, load_raw
+from ...data.provenance import is_synthetic, read_manifest
+from ...data.reference import variables
+from ...synthetic.generator import true_coefficients
+from ..figures import glue_figure, plot_coefficients, plot_power, plot_specification_curve, use_book_style
+from ..notices import data_notice
+from ..page import Page
+from ..parameters import check_parameters
+from ..tables import Markdown, book_table
+from ..words import (
+    change_phrase,
+    compare,
+    count,
+    describe,
+    glue_agreement,
+    glue_claim,
+    glue_count_claim,
+    glue_fit_claim,
+    is_significant,
+    join_words,
+    k_of_n,
+    level_text,
+    p_value,
+    published,
+    published_text,
+    rule_p_values,
+    rule_tag,
+    sign_word,
+    significant_count_phrase,
+)
+
+BOOT_TERMS = ["index", "journal_24h_share", "staff_sick_leave", "unemployment_county", "log_median_income", "pilot"]
+"""Model 3's coefficients the results chapter discusses, judged by every rule and the wild bootstrap."""
+
+
+def build(
+    data_dir: str,
+    seed: int,
+    n_boot: int,
+    spec_boot: int,
+    n_replications: int,
+    mc_index_effect: float,
+    n_jobs: int,
+    scheduler: str,
+) -> Page:
+    """Check the parameters, glue the chapter's values and figures, and return its page with its seven tables."""
+    check_parameters(
+        data_dir=data_dir,
+        seed=seed,
+        n_boot=n_boot,
+        spec_boot=spec_boot,
+        n_replications=n_replications,
+        mc_index_effect=mc_index_effect,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+    )
+    use_book_style()
+    raw = load_raw(data_dir)
+    frames = _Frames(raw)
+    main_frame = frames()
+    main = fit_mixed(main_frame, M3_TERMS, model="M3")
+    streams = chapter_seeds(seed)  # every draw comes from `seed`; the limitations chapter shares the Monte Carlo's
+    true_effect = read_manifest(data_dir)["index_effect"] if is_synthetic(data_dir) else None
+    main_test = _headline(main, true_effect)
+    mc = monte_carlo_draws(
+        main_frame, n_replications, mc_index_effect, seed=streams["monte carlo"], n_jobs=n_jobs, scheduler=scheduler
+    )
+    tables = {
+        "tbl-article-checks": _article_checks(frames, main, main_test),
+        "tbl-ba-regions": _ba_regions(raw, main_frame, true_effect),
+        "tbl-lagged-outcome": _lagged_outcome(main_frame, true_effect is not None),
+        "tbl-lags": _longer_delays(frames, main_frame, true_effect is not None),
+        "tbl-rules": _rules(coverage_by_rule(mc), n_replications),
+    }
+    _multicollinearity(main_frame)
+    _serial_correlation(main_frame, main, true_effect is not None)
+    _mundlak(main_frame, true_effect)
+    tables["tbl-inference"], tables["tbl-few-cluster-terms"] = _few_clusters(main, main_test, n_boot, streams)
+    _binomial(main_frame, main, main_test)
+    _specification_curve(raw, streams["specification curve"], spec_boot, n_jobs, scheduler, true_effect)
+    _design(mc, main, main_test, mc_index_effect, n_replications)
+    return Page(notice=data_notice(data_dir), tables=tables)
+
+
+class _Frames:
+    """Model 3's frame under any options, sharing the covariates of each attainment coding."""
+
+    def __init__(self, raw: RawData):
+        self.raw = raw
+        self.cov = {c: covariates(raw, FrameOptions(attainment=c)) for c in ("strict", "partial")}
+
+    def __call__(self, **options) -> pd.DataFrame:
+        opts = FrameOptions(**options)
+        return build_frame(self.raw, opts, cov=self.cov[opts.attainment])[0]
+
+
+def _row(label: str, fit: MixedFit, term: str = "index") -> dict:
+    """One table row for ``term`` under the book's rule (CR2 standard error, Satterthwaite df)."""
+    test = fit.coef_test(BOOK_RULE.vcov, BOOK_RULE.df).loc[term]
+    return {
+        "Specification": label,
+        "Estimate": fmt(test["estimate"]),
+        "CR2 SE": fmt(test["se"]),
+        "df": fmt(test["df"], 1),
+        "p": fmt_p(test["p"]),
+        "N": integer(fit.n_obs),
+    }
+
+
+def _headline(main: MixedFit, true_effect: float | None) -> pd.Series:
+    """The index coefficient of Model 3 under the book's rule, against the article's and the truth."""
+    main_test = main.tidy(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df).loc["index"]
+    glue("main_est", fmt(main.coef["index"]), display=False)
+    glue("main_p", p_value(main_test["p"]), display=False)
+    glue("main_df", fmt(main_test["df"], 1), display=False)
+    glue_fit_claim("main_claim", main, "index")
+    glue_agreement("main_vs_article", main, "index")
+    glue("pub_m3_index", published_text("M3", "index"), display=False)
+    known = true_effect is not None
+    glue("true_effect", fmt(true_effect) if known else "unknown", display=False)
+    glue(
+        "true_effect_sentence",
+        f"The true effect in these synthetic data is {fmt(true_effect)}."
+        if known
+        else "With supplied data the true effect is unknown.",
+        display=False,
+    )
+    return main_test
+
+
+# --- the article's own checks --------------------------------------------------------------------------------
+
+CHECKS = [
+    ("Without the smallest 20 % of offices", {"drop_smallest": 0.2}, "without the smallest fifth of offices"),
+    ("Without 2012", {"exclude_years": (2012,)}, "without 2012"),
+    ("Partial attainment in the index (the book's variant)", {"attainment": "partial"}, "with partial attainment"),
+]
+"""The article's restrictions and the book's partial coding: (table label, frame options, phrase)."""
+
+
+def _article_checks(frames: _Frames, main: MixedFit, main_test: pd.Series) -> Markdown:
+    """Model 3's index coefficient under each restriction or coding, and how it moves from the full sample."""
+    checks, check_p, changes = [_row("Model 3 as in the article", main)], [main_test["p"]], []
+    for label, options, phrase in CHECKS:
+        check_fit = fit_mixed(frames(**options), M3_TERMS, model=f"M3 ({label.lower()})")
+        checks.append(_row(label, check_fit))
+        check_p.append(rule_p_values(check_fit, ["index"]).iloc[0])
+        change = change_phrase(main_test["estimate"], main_test["p"], check_fit.coef["index"], check_p[-1])
+        changes.append(f"{phrase} the index coefficient is {fmt(check_fit.coef['index'])}: {change}")
+    glue_count_claim("checks_sig", check_p, "specification", rule=BOOK_RULE)
+    glue("checks_changes", "; ".join(changes) + rule_tag(BOOK_RULE), display=False)
+    glue("partial_tol", percent(PARTIAL_TOLERANCE), display=False)
+    return book_table(
+        pd.DataFrame(checks),
+        "The article's robustness checks and the book's partial coding: Model 3's index coefficient under each "
+        "restriction or coding, with its CR2 standard error, Satterthwaite degrees of freedom and p-value.",
+        "tbl-article-checks",
+        widths="40 12 12 8 12 16",
+    )
+
+
+def _multicollinearity(main_frame: pd.DataFrame) -> None:
+    """Variance inflation factors of Model 3's covariates."""
+    vif = variance_inflation(main_frame)
+    glue("vif_index", fmt(vif["index"], 2), display=False)
+    glue("vif_max", fmt(vif.max(), 1), display=False)
+    glue("vif_max_name", variables().set_index("variable").loc[vif.index[0], "label_en"].lower(), display=False)
+    glue("vif_over_5", k_of_n(int((vif > 5).sum()), len(vif), "covariate"), display=False)
+    glue("n_terms", integer(len(vif)), display=False)
+
+
+# --- unemployment in labour-market regions -------------------------------------------------------------------
+
+
+def _ba_rows(ba_fits: dict) -> pd.DataFrame:
+    rows = []
+    for label, fit in ba_fits.items():
+        tidy = fit.tidy(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
+        term = "unemployment_ba_region" if label == "BA region" else "unemployment_municipality"
+        rows.append(
+            {
+                "Local unemployment measured in the": label,
+                "Index": fmt(tidy.loc["index", "estimate"]),
+                "p (index)": fmt_p(tidy.loc["index", "p"]),
+                "Local unemployment": fmt(tidy.loc[term, "estimate"]),
+                "p (unemployment)": fmt_p(tidy.loc[term, "p"]),
+                "AIC": integer(round(fit.aic)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _ba_regions(raw: RawData, main_frame: pd.DataFrame, true_effect: float | None) -> Markdown:
+    """Model 3 with the municipality's unemployment replaced by its BA region's, on the same rows."""
+    ba_fits, ba_missing = ba_region_comparison(main_frame)
+    ba_base, ba_alt = ba_fits["municipality"], ba_fits["BA region"]
+    ba_p = [rule_p_values(f, ["index"]).iloc[0] for f in (ba_base, ba_alt)]
+    glue("ba_change", change_phrase(ba_base.coef["index"], ba_p[0], ba_alt.coef["index"], ba_p[1]), display=False)
+    glue("ba_index", fmt(ba_alt.coef["index"]), display=False)
+    glue_claim("ba_claim", ba_alt.coef["index"], ba_p[1], rule=BOOK_RULE)
+    glue("ba_aic", compare(ba_alt.aic, ba_base.aic, 0), display=False)
+    glue("ba_aic_diff", fmt(abs(ba_alt.aic - ba_base.aic), 1), display=False)
+    glue("ba_n_regions", integer(raw["municipality_year"]["ba_region_id"].nunique()), display=False)
+    missing = f"{count(ba_missing, 'office-month')} without a BA-region rate {'is' if ba_missing == 1 else 'are'}"
+    glue(
+        "ba_missing",
+        f"{missing} left out of both models." if ba_missing else "Every office-month has a BA-region rate.",
+        display=False,
+    )
+    cross = raw["municipality_year"].merge(raw["offices"][["municipality_id", "county_id"]].drop_duplicates())
+    glue("ba_crossing", integer(int((cross.groupby("ba_region_id")["county_id"].nunique() > 1).sum())), display=False)
+    note = ""
+    if true_effect is not None:
+        note = (
+            "In these synthetic data the outcome depends on the municipality's rate and not on the region's, so the "
+            "check can only show that the swap does no harm; the municipality's own coefficient, whose true value "
+            f"here is {fmt(true_coefficients(true_effect)['unemployment_municipality'])}, is "
+            f"{fmt(ba_base.coef['unemployment_municipality'])} in this build – "
+            "a reminder that one coefficient among many can be far off by chance."
+        )
+    glue("ba_synthetic_note", note, display=False)
+    return book_table(
+        _ba_rows(ba_fits),
+        "Model 3 with local unemployment measured in the municipality (as in the article) and in the labour-market "
+        "(BA) region: coefficients with p-values under the book's rule (CR2, Satterthwaite df), and AIC.",
+        "tbl-ba-regions",
+        widths="26 12 12 18 14 18",
+    )
+
+
+# --- time dependence -----------------------------------------------------------------------------------------
+
+SERIAL_NOTE = (
+    "The generator draws the outcome's office-month noise independently from month to month (only the scorecard "
+    "indicators carry autocorrelated shocks, and they enter the model as covariates), so the errors of Model 3 are "
+    "serially uncorrelated here, and the test should reject in about one build in twenty (its nominal 5 %)."
+)
+
+
+def _serial_correlation(main_frame: pd.DataFrame, main: MixedFit, synthetic: bool) -> None:
+    """Wooldridge's test for first-order serial correlation, clustered by county and by office."""
+    wt, wt_office = (wooldridge_test(main_frame, M3_TERMS, c, fit=main) for c in ("county_id", "office_id"))
+    glue("wt_slope", fmt(wt.coefficient), display=False)
+    glue("wt_stat", fmt(wt.statistic, 2), display=False)
+    glue("wt_df", integer(wt.df), display=False)
+    glue("wt_p", p_value(wt.p_value), display=False)
+    glue("wt_office_df", integer(wt_office.df), display=False)
+    glue("wt_office_p", p_value(wt_office.p_value), display=False)
+    glue("wt_pairs", integer(wt.n_pairs), display=False)
+    glue("wt_unpaired", integer(wt.n_without_pair), display=False)
+    gaps = f"The offices' series have {count(wt.n_gaps, 'gap')}, and each gap starts a new run of months."
+    glue("wt_gaps", gaps if wt.n_gaps else "No office's series has a gap.", display=False)
+    glue("wt_rho", fmt(wt.rho), display=False)
+    glue("wt_rho_ci", "[{}, {}]".format(*(fmt(x) for x in wt.rho_interval())), display=False)
+    glue("wt_detectable", fmt(wt.detectable_rho(), 2), display=False)
+    glue_claim("wt_claim", wt.rho, wt.p_value, rule=RULES["cr1-t"])
+    glue("wt_verdict", "rejects" if wt.rejects else "does not reject", display=False)
+    same_verdict = wt_office.rejects == wt.rejects
+    glue("wt_office_verdict", "the same verdict" if same_verdict else "the opposite verdict", display=False)
+    if synthetic:
+        vs_article = (
+            "The test rejects although the generator's outcome noise is independent from month to month: a chance "
+            "rejection of the kind that happens in one build in twenty."
+            if wt.rejects
+            else "The test does not reject, as the generator implies: its outcome noise is independent from month "
+            "to month."
+        )
+    else:
+        vs_article = f"On this point the data {'contradict' if wt.rejects else 'agree with'} the article's statement."
+    glue("wt_vs_article", vs_article, display=False)
+    glue("wt_synthetic_note", SERIAL_NOTE if synthetic else "", display=False)
+
+
+LAG_TRUTH_NOTE = (
+    "In these synthetic data its true value is 0: given the covariates and the two intercepts, the generator draws "
+    "each month's outcome without regard to the month before, so the estimate shows the bias discussed below, "
+    "together with sampling error."
+)
+
+
+def _lagged_outcome_table(lag: pd.DataFrame) -> Markdown:
+    shown = pd.DataFrame(
+        {
+            "Specification": lag["specification"].str.capitalize(),
+            "Rule": lag["rule"].map(lambda name: RULES[name].short),
+            "Term": lag["term"].map({"index": "Index", "to_work_share_lag1": "Lagged outcome"}),
+            "Estimate": lag["estimate"].map(fmt),
+            "SE": lag["se"].map(fmt),
+            "df": lag["df"].map(lambda d: "∞" if np.isinf(d) else fmt(d, 1)),
+            "p": lag["p"].map(fmt_p),
+            "N": lag["n_obs"].map(integer),
+        }
+    )
+    return book_table(
+        shown,
+        "Model 3 with and without the office's outcome in the previous month: the index coefficient (and the lag's) "
+        "under the book's rule (CR2, Satterthwaite degrees of freedom) and the article's (CR1, normal; df ∞).",
+        "tbl-lagged-outcome",
+        widths="26 18 14 10 9 7 8 8",
+    )
+
+
+def _lagged_outcome(main_frame: pd.DataFrame, synthetic: bool) -> Markdown:
+    """Model 3 with last month's outcome added, on the same rows, and Nickell's bias of the lag."""
+    lag = lagged_outcome_comparison(main_frame, M3_TERMS)
+    at = lag.set_index(["specification", "rule", "term"])
+    before = at.loc[("as estimated", BOOK_RULE.name, "index")]
+    same_rows = at.loc[("rows with a lagged outcome", BOOK_RULE.name, "index")]
+    after = at.loc[("with the lagged outcome", BOOK_RULE.name, "index")]
+    glue("lag_dropped", integer(lag["n_dropped"].max()), display=False)
+    glue("lag_index_before", fmt(before["estimate"]), display=False)
+    glue("lag_index_same_rows", fmt(same_rows["estimate"]), display=False)
+    claims = {
+        "lag_index_claim": ("index", BOOK_RULE),
+        "lag_coef_claim": ("to_work_share_lag1", BOOK_RULE),
+        "lag_index_article": ("index", ARTICLE_RULE),
+    }
+    for key, (term, rule) in claims.items():
+        est, p = at.loc[("with the lagged outcome", rule.name, term), ["estimate", "p"]]
+        glue_claim(key, est, p, f"{fmt(est)} ({p_value(p)}), {describe(est, p, rule=rule)}", rule=rule)
+    same = np.sign(before["estimate"]) == np.sign(after["estimate"])
+    same = same and is_significant(before["p"]) == is_significant(after["p"])
+    reading = "leaves the reading of the index unchanged" if same else "changes the reading of the index"
+    glue("lag_reading", reading, display=False)
+    change = abs(after["estimate"] / same_rows["estimate"] - 1)
+    glue("lag_change", percent(change) if change >= 0.005 else f"less than {percent(0.01)}", display=False)
+    months = lag.attrs["months_per_office"]
+    bias = nickell_bias(months, 0.0)
+    lag_se = at.loc[("with the lagged outcome", BOOK_RULE.name, "to_work_share_lag1"), "se"]
+    glue("lag_months", integer(round(months)), display=False)
+    glue("nickell", fmt(bias), display=False)
+    glue("nickell_vs_se", f"{'larger' if abs(bias) > lag_se else 'smaller'} than", display=False)
+    glue("lag_se", fmt(lag_se), display=False)
+    glue("lag_truth_note", LAG_TRUTH_NOTE if synthetic else "", display=False)
+    return _lagged_outcome_table(lag)
+
+
+# --- longer delays -------------------------------------------------------------------------------------------
+
+
+def _longer_delays(frames: _Frames, main_frame: pd.DataFrame, synthetic: bool) -> Markdown:
+    """Model 3 with the outcome 1, 3, 6 and 12 months after the scorecard, and the distributed-lag model."""
+    lag_rows, lag_p = [], []
+    for lead in LEADS:
+        fit = fit_mixed(frames(lead=lead), M3_TERMS, model=f"M3 at t+{lead}")
+        lag_rows.append(_row(f"Outcome {count(lead, 'month')} after the scorecard", fit))
+        lag_p.append(rule_p_values(fit, ["index"]).iloc[0])
+    glue_count_claim("lead_sig", lag_p, "delay", rule=BOOK_RULE)
+    _distributed_lag(main_frame, synthetic)
+    return book_table(
+        pd.DataFrame(lag_rows),
+        "Model 3 with the outcome taken 1, 3, 6 and 12 months after the scorecard month (CR2 standard errors, "
+        "Satterthwaite degrees of freedom).",
+        "tbl-lags",
+        widths="40 12 12 8 12 16",
+    )
+
+
+def _distributed_lag(main_frame: pd.DataFrame, synthetic: bool, max_lag: int = 12) -> None:
+    """The index of the twelve preceding months in one model: each lag, their sum (``lincom``) and the figure."""
+    dl_frame, dl_dropped = add_index_lags(main_frame, max_lag)
+    lag_terms = [f"index_lag{k}" for k in range(1, max_lag + 1)]
+    dl = fit_mixed(dl_frame, lag_terms + CONTROLS, model="distributed lag")
+    dl_tidy = dl.tidy(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df).loc[lag_terms]
+    glue("dl_n", integer(dl.n_obs), display=False)
+    glue("dl_dropped", integer(dl_dropped), display=False)
+    dl_sum = dl.lincom(dict.fromkeys(lag_terms, 1.0), vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
+    glue("dl_sum", fmt(dl_sum["estimate"]), display=False)
+    glue_claim("dl_sum_claim", dl_sum["estimate"], dl_sum["p"], rule=BOOK_RULE)
+    glue_count_claim("dl_sig", dl_tidy["p"], "lag coefficient", rule=BOOK_RULE)
+    sig_lags = dl_tidy[dl_tidy["p"] < SIGNIFICANCE_LEVEL]
+    which = join_words([f"lag {t.removeprefix('index_lag')} ({sign_word(e)})" for t, e in sig_lags["estimate"].items()])
+    lag1_note = ""
+    if synthetic:  # the generator draws the outcome from the index one month before
+        if list(sig_lags.index) == ["index_lag1"]:
+            lag1_note = ", the lag that carries the true effect in the synthetic data"
+        else:
+            among = "is" if "index_lag1" in sig_lags.index else "is not"
+            lag1_note = f"; lag 1, which carries the true effect in the synthetic data, {among} among them"
+    if len(sig_lags) == 1:
+        dl_which = f"The only significant one is {which}{lag1_note}."
+    else:
+        dl_which = f"The significant ones are {which}{lag1_note}." if len(sig_lags) else ""
+    glue("dl_sig_which", dl_which, display=False)
+    dl_table = pd.DataFrame(
+        {"x": range(1, max_lag + 1)} | {c: dl_tidy[c].to_numpy() for c in ("estimate", "low", "high")}
+    )
+    fig = plot_coefficients(dl_table, "Months between the scorecard and the outcome (k in t+k)")
+    glue_figure("fig-distributed-lag", fig, dl_table)
+
+
+# --- Mundlak ---------------------------------------------------------------------------------------------------
+
+
+def _mundlak(main_frame: pd.DataFrame, true_effect: float | None) -> None:
+    """The index split into the office's mean and the month's deviation; their difference by ``lincom``."""
+    mf = mundlak(main_frame)
+    mund = fit_mixed(mf, ["index_between", "index_within"] + CONTROLS, model="Mundlak")
+    for part in ("between", "within"):
+        term = f"index_{part}"
+        coef, p_part = mund.coef[term], rule_p_values(mund, [term]).iloc[0]
+        text = f"{fmt(coef)} ({p_value(p_part)}), {describe(coef, p_part, rule=BOOK_RULE)}"
+        glue_claim(part, coef, p_part, text, rule=BOOK_RULE)
+    glue("share_within", percent(mf["index_within"].var() / mf["index"].var()), display=False)
+    gap = mund.lincom({"index_between": 1.0, "index_within": -1.0}, vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
+    glue("mund_gap", fmt(gap["estimate"]), display=False)
+    glue("mund_gap_p", p_value(gap["p"]), display=False)
+    glue(
+        "mund_gap_verdict",
+        "so the data cannot tell the two apart" if not is_significant(gap["p"]) else "so the two differ",
+        display=False,
+    )
+    glue(
+        "mund_truth",
+        f" In these synthetic data both have the same true value, {fmt(true_effect)}."
+        if true_effect is not None
+        else "",
+        display=False,
+    )
+
+
+# --- few clusters ----------------------------------------------------------------------------------------------
+
+INFERENCE_METHODS = [
+    ("Model-based SE, normal", "model", "normal"),
+    (f"{RULES['cr1-normal'].label} (the article's rule)", "CR1", "normal"),
+    (RULES["cr1-t"].label, "CR1", "G-1"),
+    (f"{BOOK_RULE.label} (the book's rule)", BOOK_RULE.vcov, BOOK_RULE.df),
+]
+"""The analytic ways to judge a coefficient in the table of inference rules: (label, vcov, df)."""
+
+
+def _inference_table(main: MixedFit, boot: pd.DataFrame, n_boot: int) -> Markdown:
+    """The index coefficient judged five ways: intervals from ``tidy`` under each rule, and the bootstrap's."""
+    rows = []
+    for label, vcov, df in INFERENCE_METHODS:
+        t = main.tidy(vcov=vcov, df=df).loc["index"]
+        df_text = "∞" if np.isinf(t["df"]) else fmt(t["df"], 1)
+        interval = f"[{fmt(t['low'])}, {fmt(t['high'])}]"
+        rows.append({"Method": label, "SE": fmt(t["se"]), "df": df_text, "p": fmt_p(t["p"]), "95 % interval": interval})
+    b = boot.loc["index"]
+    rows.append(
+        {"Method": f"Wild cluster restricted bootstrap (Webb weights, B = {integer(n_boot)})", "SE": "", "df": ""}
+        | {"p": fmt_p(b["p_boot"]), "95 % interval": f"[{fmt(b['ci_low'])}, {fmt(b['ci_high'])}]"}
+    )
+    return book_table(
+        pd.DataFrame(rows),
+        "Five ways to judge the index coefficient of Model 3: standard error, degrees of freedom (∞: normal reference "
+        "distribution), p-value and 95 % interval.",
+        "tbl-inference",
+        widths="44 10 8 10 28",
+    )
+
+
+def _few_clusters(main: MixedFit, main_test: pd.Series, n_boot: int, streams: dict) -> tuple[Markdown, Markdown]:
+    """The wild cluster restricted bootstrap beside the analytic rules, for the index and the discussed terms."""
+    est = main.coef["index"]
+    boot = main.wild_bootstrap(BOOT_TERMS, n_boot=n_boot, weights="webb", seed=streams["bootstrap"])
+    p_boot = boot.loc["index", "p_boot"]
+    glue("boot_p", p_value(p_boot), display=False)
+    glue_claim("boot_claim", est, p_boot, describe(est, p_boot) + " (wild cluster bootstrap)")
+    agree = "agree" if is_significant(p_boot) == is_significant(main_test["p"]) else "disagree"
+    verdict = f"the bootstrap and the book's rule {agree} on significance at the {level_text()} level"
+    glue("boot_verdict", verdict, display=False)
+    glue("n_boot", integer(n_boot), display=False)
+    glue("n_counties", integer(main.n_groups), display=False)
+    return _inference_table(main, boot, n_boot), _terms_table(main, boot)
+
+
+def _terms_table(main: MixedFit, boot: pd.DataFrame) -> Markdown:
+    """The discussed coefficients under the article's rule, the book's rule and the bootstrap."""
+    labels = variables().set_index("variable")["label_en"]
+    article_tests = main.coef_test(ARTICLE_RULE.vcov, ARTICLE_RULE.df)
+    book_tests = main.coef_test(BOOK_RULE.vcov, BOOK_RULE.df)
+    by_term = pd.DataFrame(
+        [
+            {
+                "Coefficient": labels[t],
+                "Estimate": fmt(main.coef[t]),
+                "p, article's rule": fmt_p(article_tests.loc[t, "p"]),
+                "Satterthwaite df": fmt(book_tests.loc[t, "df"], 1),
+                "p, book's rule": fmt_p(book_tests.loc[t, "p"]),
+                "p, wild bootstrap": fmt_p(boot.loc[t, "p_boot"]),
+            }
+            for t in BOOT_TERMS
+        ]
+    )
+    glue_count_claim("terms_sig_article", article_tests.loc[BOOT_TERMS, "p"], "coefficient", rule=ARTICLE_RULE)
+    glue_count_claim("terms_sig_book", book_tests.loc[BOOT_TERMS, "p"], "coefficient", rule=BOOK_RULE)
+    boot_phrase = significant_count_phrase(boot.loc[BOOT_TERMS, "p_boot"], "coefficient")
+    glue("terms_sig_boot", boot_phrase + " by the wild bootstrap", display=False)
+    df_all = book_tests["df"].drop("Intercept")
+    glue("df_min", fmt(df_all.min(), 1), display=False)
+    glue("df_min_name", f"the coefficient of ‘{labels[df_all.idxmin()]}’", display=False)
+    glue("df_median", fmt(df_all.median(), 1), display=False)
+    return book_table(
+        by_term,
+        "Model 3's coefficients discussed in the results chapter: p-values under the article's rule (CR1, normal), "
+        "the book's rule (CR2, Satterthwaite degrees of freedom) and the wild cluster restricted bootstrap.",
+        "tbl-few-cluster-terms",
+        widths="34 12 14 12 14 14",
+    )
+
+
+def _rules(rules_cover: pd.DataFrame, n_replications: int) -> Markdown:
+    """How each rule's 95 % intervals cover the generator's truth in the Monte Carlo (all Model 3 coefficients)."""
+    summaries = {rule.name: coverage_summary(rules_cover, rule.name) for rule in RULES.values()}
+    rows = [
+        {
+            "Rule": rule.label,
+            "Median coverage": percent(s.median, 1),
+            "Lowest": percent(s.lowest, 1),
+            "Undercovered": f"{integer(s.n_under)} of {integer(s.n_terms)}",
+            "Index: coverage": percent(s.coverage["index"], 1),
+            "Index: rejected": percent(s.rejection["index"], 1),
+        }
+        for rule, s in zip(RULES.values(), summaries.values(), strict=True)
+    ]
+    article, book = summaries[ARTICLE_RULE.name], summaries[BOOK_RULE.name]
+    glue("mc_n_rules", count(n_replications, "re-draw"), display=False)
+    glue("rules_article_under", k_of_n(article.n_under, article.n_terms, "coefficient"), display=False)
+    glue("rules_book_under", k_of_n(book.n_under, book.n_terms, "coefficient"), display=False)
+    glue("rules_article_median", percent(article.median, 1), display=False)
+    glue("rules_book_median", percent(book.median, 1), display=False)
+    glue("mc_threshold", fmt(100 * undercover_margin(n_replications), 1), display=False)
+    return book_table(
+        pd.DataFrame(rows),
+        "Coverage of the 95 % intervals of Model 3's coefficients with a true value in the Monte Carlo, by rule: "
+        "median and lowest over the coefficients, the number more than two Monte Carlo standard errors below 95 %, "
+        "and for the index its coverage and how often it is significant at 5 %.",
+        "tbl-rules",
+        widths="40 12 10 12 13 13",
+    )
+
+
+# --- a binomial model ------------------------------------------------------------------------------------------
+
+
+def _binomial(main_frame: pd.DataFrame, main: MixedFit, main_test: pd.Series) -> None:
+    """The fractional-logit (GEE) model's index coefficient and average marginal effect against Model 3's."""
+    est = main.coef["index"]
+    binom = binomial_model(main_frame)
+    glue("binom_coef", f"{fmt(binom['coef'])} ({p_value(binom['p'])})", display=False)
+    ame = f"{fmt(binom['ame'])} (SE {fmt(binom['ame_se'])}, {p_value(binom['ame_p'])})"
+    glue("binom_ame", ame, display=False)
+    text = describe(binom["ame"], binom["ame_p"]) + " (county-clustered GEE errors, t on G − 1 df)"
+    glue_claim("binom_claim", binom["ame"], binom["ame_p"], text)
+    glue("binom_size", percent(abs(binom["ame"] / est)), display=False)
+    same_sign = np.sign(binom["ame"]) == np.sign(est)
+    same_sig = is_significant(binom["ame_p"]) == is_significant(main_test["p"])
+    agree = "agrees in sign and significance" if same_sig else "agrees in sign but not in significance"
+    glue("binom_agree", agree if same_sign else "disagrees in sign", display=False)
+
+
+# --- the specification curve -----------------------------------------------------------------------------------
+
+CHOICES = {
+    "the sample": "sample",
+    "the lag": "lag (months)",
+    "the attainment coding": "coding",
+    "the type of standard error": "SE",
+}
+"""The four analyst choices of the specification curve: (words, column)."""
+
+
+def _specification_curve(raw: RawData, seed, n_boot: int, n_jobs: int, scheduler: str, truth: float | None) -> None:
+    """The specification curve: the range of estimates, the share significant by each choice, and the figure."""
+    curve = specification_curve(
+        raw, all_specs(), seed=seed, n_boot=n_boot, n_jobs=n_jobs, scheduler=scheduler, progress=False
+    )
+    curve["significant"] = curve["p"] < SIGNIFICANCE_LEVEL
+    curve = curve.rename(columns={"lead": "lag (months)", "attainment": "coding", "se_type": "SE"})
+    glue("n_specs", integer(len(curve)), display=False)
+    # the three SE types share one point estimate: count each (sample, lag, coding) estimate once
+    estimates = curve.drop_duplicates(["sample", "lag (months)", "coding"])["estimate"]
+    glue("spec_negative", k_of_n(int((estimates < 0).sum()), len(estimates), "distinct estimate"), display=False)
+    glue_count_claim("spec_sig_claim", curve["p"], "specification")  # each under its own type of inference
+    sig_by_se = curve.groupby("SE")["significant"].mean()
+    glue("spec_sig_model", percent(sig_by_se["model-based"]), display=False)
+    glue("spec_sig_cluster", percent(sig_by_se[SE_TYPES[1]]), display=False)
+    glue("spec_sig_boot", percent(sig_by_se["wild bootstrap"]), display=False)
+    glue("spec_range", f"{fmt(curve['estimate'].min())} to {fmt(curve['estimate'].max())}", display=False)
+    driver, shares = most_influential_choice(curve, list(CHOICES.values()))
+    words = {column: name for name, column in CHOICES.items()}[driver]
+    glue(
+        "spec_sig_driver",
+        f"Of the four choices, {words} moves the share significant most: from {percent(shares.min())} "
+        f"to {percent(shares.max())} of the specifications, depending on the option."
+        if shares.max() - shares.min() > 0
+        else "None of the four choices changes the share significant.",
+        display=False,
+    )
+    choices = {"sample": list(SAMPLES), "lag (months)": list(LEADS), "coding": list(CODINGS), "SE": list(SE_TYPES)}
+    line = "The dashed line is the true effect in the synthetic data." if truth is not None else ""
+    glue("spec_truth_line", line, display=False)
+    glue_figure("fig-specification-curve", plot_specification_curve(curve, choices, truth), curve)
+
+
+# --- what can this design detect? ------------------------------------------------------------------------------
+
+
+def _with_mcse(summary: pd.DataFrame, quantity: str, kind: str) -> str:
+    """'+0.0013 (Monte Carlo SE 0.0010)' or '93.5 % (Monte Carlo SE 1.7 percentage points)'."""
+    value, mcse = summary.loc[quantity, ["value", "mc_se"]]
+    show = {
+        "signed": lambda v: ("+" if v > 0 else "") + fmt(v, 4),
+        "plain": lambda v: fmt(v, 4),
+        "percent": lambda v: percent(v, 1),
+    }[kind]
+    if not np.isfinite(mcse):
+        return show(value)
+    se = f"{fmt(mcse * 100, 1)} percentage points" if kind == "percent" else fmt(mcse, 4)
+    return f"{show(value)} (Monte Carlo SE {se})"
+
+
+COVERAGE_VERDICTS = {
+    "within": "within two Monte Carlo standard errors of the nominal {nominal}",
+    "below": "below the nominal {nominal} by more than two Monte Carlo standard errors",
+    "above": "above the nominal {nominal} by more than two Monte Carlo standard errors",
+}
+
+
+def _design(mc: MonteCarloDraws, main: MixedFit, main_test: pd.Series, mc_index_effect: float, n_rep: int) -> None:
+    """The Monte Carlo of the design for the index (bias, spread, coverage, power) and the power figure."""
+    mc_rows = mc.replications(BOOK_RULE)
+    summary = monte_carlo_summary(mc_rows).set_index("quantity")
+    se_ref, df_ref = main_test["se"], main_test["df"]
+    mde = minimum_detectable_effect(se_ref, df=df_ref)
+    effects = np.linspace(-0.08, 0.08, 161)
+    power_curve = power(effects, se_ref, df=df_ref)
+    fig = plot_power(effects, power_curve, published("M3", "index")[0], mde)
+    glue_figure("fig-power", fig, pd.DataFrame({"effect": effects, "power": power_curve}))
+    coverage, coverage_se = summary.loc["Coverage of the 95 % intervals", ["value", "mc_se"]]
+    verdict = COVERAGE_VERDICTS[coverage_verdict(coverage, coverage_se)].format(nominal=percent(0.95))
+    glue("mc_n", count(n_rep, "time"), display=False)
+    glue("mc_truth", fmt(mc_index_effect), display=False)
+    glue("mc_bias", _with_mcse(summary, "Bias of the estimate", "signed"), display=False)
+    glue("mc_sd", _with_mcse(summary, "Standard deviation of the estimates", "plain"), display=False)
+    glue("mc_mean_se", _with_mcse(summary, "Mean standard error", "plain"), display=False)
+    glue("mc_coverage", _with_mcse(summary, "Coverage of the 95 % intervals", "percent"), display=False)
+    glue("mc_coverage_verdict", verdict, display=False)
+    glue("mc_reject", _with_mcse(summary, "Rejection rate at 5 %", "percent"), display=False)
+    published_effect = published("M3", "index")[0]
+    glue("power_published", percent(float(power(published_effect, se_ref, df=df_ref))), display=False)
+    glue("published_size", fmt(published_effect), display=False)
+    glue("mde", fmt(mde), display=False)
+    glue("mde_pp", fmt(mde * 100, 1), display=False)
+    glue("se_ref", fmt(se_ref, 4), display=False)
+    glue("df_ref", fmt(df_ref, 1), display=False)
+    _power_reconciled(power_check(mc_rows, mc_index_effect, se_ref, df_ref), se_ref)
+    _article_design(main, published_effect)
+
+
+def _power_reconciled(check: PowerCheck, se_ref: float) -> None:
+    """Simulated and calculated power, reconciled: the same test (t on the Satterthwaite df), three SEs."""
+    glue("calc_build", percent(check.calculated_build), display=False)
+    glue("calc_design", percent(check.calculated_design), display=False)
+    glue("sim_reject", percent(check.simulated), display=False)
+    glue("mc_gap", fmt(check.gap_design, 1), display=False)
+    glue(
+        "power_reconciled",
+        "within two Monte Carlo standard errors of the simulated rate, so the calculation and the simulation agree "
+        "once they use the same ingredients"
+        if check.gap_design <= 2
+        else "more than two Monte Carlo standard errors from the simulated rate, so even with the same ingredients "
+        "the normal-theory calculation misses the simulation",
+        display=False,
+    )
+    glue(
+        "build_power_note",
+        f"The calculation from this build's standard error is {compare(check.calculated_build, check.simulated, 2)} "
+        f"the simulated rate by {fmt(check.gap_build, 1)} Monte Carlo standard errors: one panel's standard error is "
+        f"itself an estimate, here {compare(se_ref, check.sd_estimates, 4)} the spread of the re-drawn estimates."
+        if check.gap_build > 2
+        else "The calculation from this build's standard error is within two Monte Carlo standard errors of it as "
+        "well.",
+        display=False,
+    )
+
+
+def _article_design(main: MixedFit, published_effect: float) -> None:
+    """The article's −0.026* bounds its standard error; this build's CR1 standard error against that band."""
+    band_low, band_high = star_band(published_effect, published("M3", "index")[1])
+    glue("article_band", f"{fmt(band_low, 4)} and {fmt(band_high, 4)}", display=False)
+    mdes = f"{fmt(minimum_detectable_effect(band_low))} to {fmt(minimum_detectable_effect(band_high))}"
+    glue("article_mde", mdes, display=False)
+    se_cr1 = float(main.se("CR1")["index"])
+    glue("se_cr1", fmt(se_cr1, 4), display=False)
+    glue("mde_cr1", fmt(minimum_detectable_effect(se_cr1)), display=False)
+    glue(
+        "design_verdict",
+        "inside that range, so for the index this build's design is like the article's"
+        if band_low <= se_cr1 <= band_high
+        else "outside that range, so for the index this build's design differs from the article's",
+        display=False,
+    )
