@@ -27,6 +27,7 @@ from ..data.loading import RawData
 from ..data.panel import month_number
 from ..data.paths import RUN_SHARE_ENV
 from ..synthetic import generator
+from ..synthetic import parameters as generator_parameters
 from ..synthetic.generator import draw_outcome_shares, true_coefficients, true_outcome_mean
 from . import inference, models
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, InferenceRule, critical_values, t_tests
@@ -351,7 +352,8 @@ def _shared_draws_path(design: Design, frame: pd.DataFrame, n_rep: int, effect: 
     for part in (design.x, design.county, design.office, frame["exits"].to_numpy(), design.order):
         digest.update(np.ascontiguousarray(part).tobytes())
     digest.update(repr((n_rep, float(effect), ss.entropy, ss.spawn_key, list(design.names))).encode())
-    for source in (__file__, models.__file__, inference.__file__, generator.__file__):
+    sources = (__file__, models.__file__, inference.__file__, generator.__file__, generator_parameters.__file__)
+    for source in (*sources, generator_parameters.PARAMETER_FILE):
         digest.update(Path(source).read_bytes())
     return Path(folder) / f"monte-carlo-{digest.hexdigest()[:20]}.pkl"
 

@@ -21,12 +21,12 @@ GENERATOR_VERSION = "1.2.0"
 """The version of the synthetic generator (:mod:`malstyring.synthetic.generator`) whose manifests this code trusts;
 the generator writes it into every manifest. Defined here, beside the provenance check that is its lowest user.
 
-1.2.0 (from 1.1.0): a monthly office shock shared by the scorecard indicators that are not effort covariates
-(``OTHER_INDICATOR_COMMON``), and labour-market (BA) regions with a labour force per municipality-year
-(``municipality_year``: ``ba_region_id``, ``labour_force``). The new draws come from a second random stream
-(``_second_stream``), so every draw of 1.1.0 keeps its value: for the same seed only indicator_values.csv,
-municipality_year.csv, ``nae_exits_to_work`` and the manifest differ from 1.1.0.
-1.1.0 (from 1.0.0): the true model's covariates are the generator's own (the 2014 index counts all seven
+1.2.0 (from 1.1.0): a monthly office shock shared by the scorecard indicators that are not effort covariates (the
+generator parameter ``other_indicator_common``), and labour-market (BA) regions with a labour force per
+municipality-year (``municipality_year``: ``ba_region_id``, ``labour_force``). The new draws come from a second random
+stream (``_second_stream``), so every draw of 1.1.0 keeps its value: for the same seed only indicator_values.csv,
+municipality_year.csv, ``nae_exits_to_work`` and the manifest differ from 1.1.0. 1.1.0 (from 1.0.0): the true model's
+covariates are the generator's own (the 2014 index counts all seven
 indicators), drawn floats are rounded to the written 6 decimals before the outcome is drawn, and ``scale``."""
 MANIFEST = "manifest.json"
 SHORT = 12
