@@ -91,8 +91,9 @@ def test(args) -> int:
         "steps": {name: {"goal": goal, "what": words.get(goal, "")} for name, goal in goals.items()},
     }
     (logs / "plan.json").write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
-    jobs = [] if any(f == "-j" or f.startswith("-j") for f in flags) else [f"-j{len(os.sched_getaffinity(0))}"]
-    print(f"running {len(goals)} step(s) in the Makefile's order ({' '.join(jobs) or 'make -j'}): {' '.join(goals)}")
+    given = [f for f in flags if f.startswith("-j")]
+    jobs = [] if given else [f"-j{len(os.sched_getaffinity(0))}"]
+    print(f"running {len(goals)} step(s) in the Makefile's order ({(given or jobs)[0]}): {' '.join(goals)}")
     sys.stdout.flush()
     env = {**os.environ, PLAN_ENV: str(logs / "plan.json")}
     proc = subprocess.Popen(
