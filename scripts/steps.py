@@ -1,6 +1,6 @@
 """`make test`'s steps, as the Makefile orders them, with one block of output per step and the step times.
 
-    python scripts/steps.py test [--makefile FILE] [--logs DIR] NAME=GOAL ... -- MAKE
+    python scripts/steps.py test [--makefile FILE] [--logs DIR] [--only NAME ...] NAME=GOAL ... -- MAKE
     python scripts/steps.py run NAME -- COMMAND ...       (in a recipe, under ``test``)
     python scripts/steps.py help [--makefile FILE]        (``make help``)
 
@@ -9,7 +9,8 @@ are declared there (stamp files in ``build/stamps/``, see the Makefile's header)
 one ``make -k`` (``-j`` one job per core unless make was given ``-j``; a ``make -j2 test`` shares make's job
 slots). So a step starts as soon as what it needs is up to date, a step whose inputs did not change since it last
 passed is not run again ("up to date"), a failed step stops only the steps that need it ("not run") and the others
-go on. Under ``make -n test`` the goals' commands are printed, nothing is run.
+go on. A step that was not selected (``--only``) but is needed and out of date runs, and is reported, too.
+Under ``make -n test`` the goals' commands are printed, nothing is run.
 
 A step's recipe runs its command through ``run`` (the Makefile's ``step`` function, active only under ``test``):
 the output goes to ``DIR/NAME.log`` (default ``build/logs/steps``) and is printed in one block when the step ends,
@@ -36,6 +37,8 @@ TAIL = 80
 DESCRIBED = re.compile(r"^([A-Za-z0-9_.-]+):[^=]*?## (.*)$")
 KNOB = re.compile(r"^## ([A-Z]+=.*)$")
 NOT_REMADE = re.compile(r"Target '([^']+)' not remade because of errors")
+UP_TO_DATE = re.compile(r"make(\[\d+\])?: (Nothing to be done for|'.*' is up to date)")
+"""make's words for a goal with nothing to do: the step times say it ("up to date")."""
 
 
 def descriptions(makefile: Path) -> dict[str, str]:
@@ -73,22 +76,23 @@ def _jobserver_fds(flags: list[str]) -> tuple[int, ...]:
 
 
 def test(args) -> int:
-    pairs = [s.split("=", 1) for s in args.steps]
-    goals = {name: goal for name, goal in pairs}
+    every = dict(s.split("=", 1) for s in args.steps)
+    goals = {name: goal for name, goal in every.items() if not args.only or name in args.only}
     make = [*args.make, "--no-print-directory", "-f", str(args.makefile)]
     letters, flags = _makeflags()
     if "n" in letters:  # make -n test: what would run
         return subprocess.call([*make, "-k", *goals.values()], cwd=args.makefile.parent)
     logs = args.logs.resolve()
     logs.mkdir(parents=True, exist_ok=True)
-    for name in goals:
+    for name in every:
         (logs / f"{name}.json").unlink(missing_ok=True)
     words = descriptions(args.makefile)
     t0 = time.time()
     plan = {
         "t0": t0,
         "logs": str(logs),
-        "steps": {name: {"goal": goal, "what": words.get(goal, "")} for name, goal in goals.items()},
+        "steps": {name: {"goal": goal, "what": words.get(goal, "")} for name, goal in every.items()},
+        "selected": list(goals),
     }
     (logs / "plan.json").write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
     given = [f for f in flags if f.startswith("-j")]
@@ -111,6 +115,8 @@ def test(args) -> int:
         if m:
             not_remade.add(m.group(1))
             continue
+        if UP_TO_DATE.match(line):
+            continue
         sys.stdout.write(line)
         sys.stdout.flush()
     code = proc.wait()
@@ -120,10 +126,12 @@ def test(args) -> int:
 def _summary(plan: dict, not_remade: set[str], code: int, wall: float) -> int:
     logs = Path(plan["logs"])
     rows = []
-    for name, step in plan["steps"].items():
+    for name, step in plan["steps"].items():  # the selected steps, and the others that ran because they were needed
         try:
             record = json.loads((logs / f"{name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            if name not in plan["selected"]:
+                continue
             status = "not run" if step["goal"] in not_remade else "up to date"
             record = {"status": status, "start": None, "seconds": 0.0, "cpu": 0.0}
         rows.append((name, record))
@@ -194,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("test", help="run make test's steps (NAME=GOAL pairs) and print their times")
     p.add_argument("--makefile", type=Path, default=ROOT / "Makefile")
     p.add_argument("--logs", type=Path, default=LOGS)
-    p.add_argument("steps", nargs="+", metavar="NAME=GOAL")
+    p.add_argument("--only", action="append", default=[], metavar="NAME", help="run these steps (default: all)")
+    p.add_argument("steps", nargs="+", metavar="NAME=GOAL", help="every step of make test and its make goal")
     p = sub.add_parser("run", help="run one step's command (in a recipe)")
     p.add_argument("name")
     p = sub.add_parser("help", help="the targets and variables described in the Makefile")

@@ -176,3 +176,7 @@ def test_make_test_s_runner_reports_each_step(tmp_path):
     assert rows["after"] == ["not", "run"] and rows["done"] == ["up", "to"]
     assert "FAILED: step bad" in out and "not run because a step they need failed: after" in out
     assert (logs / "bad.log").read_text() == "broken\n"
+    only = subprocess.run([*cmd[:3], "--only", "after", *cmd[3:]], capture_output=True, text=True, env=_clean_env())
+    assert only.returncode == 1 and "== bad: FAILED" in only.stdout and "== ok" not in only.stdout
+    table = only.stdout.split("step times")[1]
+    assert "bad " in table and "after " in table and "ok " not in table and "done " not in table
