@@ -1,7 +1,8 @@
 """Generate and validate a data folder only when something it depends on changed (stamp files in build/stamps/).
 
     python scripts/stamps.py generate --out data/synthetic --seed 20180101
-    python scripts/stamps.py validate DIR
+    python scripts/stamps.py validate DIR [--record FILE]
+    python scripts/stamps.py record FILE [-- VALUE ...]
 
 ``generate`` runs ``python -m malstyring generate`` unless the folder was generated with this seed by this code
 and its files still match the checksums of its ``manifest.json``. ``validate`` runs ``python -m malstyring validate
@@ -12,6 +13,11 @@ that validation's report again, marked as such. The key of both stamps is a SHA-
   lock ``requirements.txt``;
 * for ``generate``, the seed; for ``validate``, the folder's path as given and the name and SHA-256 of every
   file in it (so an edited, added or removed file is validated again).
+
+``--record FILE`` and ``record`` write what make sees: FILE holds a key (the validation's key; the values given)
+and is rewritten only when that key changes, so its time stamp moves exactly when the content does. The Makefile's
+targets depend on these files (``build/stamps/data``, ``build/stamps/execute-args``); their rules always run (they
+are cheap) and GNU make re-executes what depends on them only when the file changed.
 
 Only the standard library is imported, so an up-to-date check costs a few hundredths of a second.
 """
@@ -80,7 +86,19 @@ def generate(out: Path, seed: int) -> int:
     return code
 
 
-def validate(folder: Path) -> int:
+def record(path: Path, content: str) -> bool:
+    """Write ``content`` to ``path`` unless it holds it already; True when the file was (re)written."""
+    try:
+        if path.read_text(encoding="utf-8") == content:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return True
+
+
+def validate(folder: Path, record_to: Path | None = None) -> int:
     if not folder.is_dir():  # let the validator say what is wrong
         return subprocess.call([sys.executable, "-m", "malstyring", "validate", str(folder), "--allow-warnings"])
     files = [f"{p.relative_to(folder).as_posix()}\0{_sha256(p)}" for p in _files(folder)]
@@ -90,6 +108,8 @@ def validate(folder: Path) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp.stat().st_mtime))
         report = stamp.read_text(encoding="utf-8").rstrip("\n")
         print(f"{report} (files and code unchanged since this validation passed at {when}: not run again)")
+        if record_to is not None:
+            record(record_to, f"{folder}\n{key}\n")
         return 0
     run = subprocess.run(
         [sys.executable, "-m", "malstyring", "validate", str(folder), "--allow-warnings"],
@@ -100,6 +120,8 @@ def validate(folder: Path) -> int:
     if run.returncode == 0:
         STAMPS.mkdir(parents=True, exist_ok=True)
         stamp.write_text(run.stdout, encoding="utf-8")
+        if record_to is not None:
+            record(record_to, f"{folder}\n{key}\n")
     return run.returncode
 
 
@@ -111,10 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, required=True)
     p = sub.add_parser("validate")
     p.add_argument("data_dir")
+    p.add_argument("--record", type=Path, help="file that holds the key of the data validated (for make)")
+    p = sub.add_parser("record", help="write the values to FILE unless it holds them already")
+    p.add_argument("file", type=Path)
+    p.add_argument("values", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "generate":
         return generate(Path(args.out), args.seed)
-    return validate(Path(args.data_dir))
+    if args.command == "record":
+        record(args.file, " ".join(args.values) + "\n")
+        return 0
+    return validate(Path(args.data_dir), args.record)
 
 
 if __name__ == "__main__":
