@@ -30,17 +30,11 @@ import sys
 import time
 from pathlib import Path
 
+from malstyring.data.provenance import sha256_file
+
 ROOT = Path(__file__).resolve().parents[1]
 STAMPS = ROOT / "build" / "stamps"
 CODE = [ROOT / "lib" / "malstyring", ROOT / "data" / "reference", ROOT / "requirements.txt"]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _files(folder: Path) -> list[Path]:
@@ -52,7 +46,7 @@ def code_key() -> str:
     digest = hashlib.sha256()
     for item in CODE:
         for path in _files(item) if item.is_dir() else [item]:
-            digest.update(f"{path.relative_to(ROOT).as_posix()}\0{_sha256(path)}\n".encode())
+            digest.update(f"{path.relative_to(ROOT).as_posix()}\0{sha256_file(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -64,7 +58,7 @@ def _manifest_matches(out: Path) -> bool:
     try:
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         files = manifest["files"]
-        return bool(files) and all((out / n).is_file() and _sha256(out / n) == h for n, h in files.items())
+        return bool(files) and all((out / n).is_file() and sha256_file(out / n) == h for n, h in files.items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
@@ -101,7 +95,7 @@ def record(path: Path, content: str) -> bool:
 def validate(folder: Path, record_to: Path | None = None) -> int:
     if not folder.is_dir():  # let the validator say what is wrong
         return subprocess.call([sys.executable, "-m", "malstyring", "validate", str(folder), "--allow-warnings"])
-    files = [f"{p.relative_to(folder).as_posix()}\0{_sha256(p)}" for p in _files(folder)]
+    files = [f"{p.relative_to(folder).as_posix()}\0{sha256_file(p)}" for p in _files(folder)]
     key = _key(code_key(), "--allow-warnings", str(folder), *files)
     stamp = STAMPS / f"validated-{key[:32]}.txt"
     if stamp.is_file():

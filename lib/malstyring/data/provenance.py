@@ -58,7 +58,8 @@ def data_files(data_dir: str | Path) -> list[Path]:
     return [data_dir / n for n in names if (data_dir / n).is_file()]
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -88,7 +89,7 @@ def _manifest_problem(manifest: dict, files: dict[str, str]) -> str:
 def provenance(data_dir: str | Path) -> Provenance:
     """Check ``data_dir``'s files against its manifest (see the module docstring) and say what the folder is."""
     data_dir = Path(data_dir)
-    files = {p.name: _sha256(p) for p in data_files(data_dir)}
+    files = {p.name: sha256_file(p) for p in data_files(data_dir)}
     listing = "".join(f"{name}  {digest}\n" for name, digest in sorted(files.items()))
     checksum = hashlib.sha256(listing.encode()).hexdigest()
     folder = data_dir.resolve().name
