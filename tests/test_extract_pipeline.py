@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from malstyring.data.reference import USER_SHARES
 from malstyring.synthetic.generator import DEFAULT_SEED, generate
 
 pytestmark = pytest.mark.pipeline
@@ -74,10 +75,8 @@ def extract(tmp_path_factory):
     om = om[~((om["office_id"] == GAP_OFFICE) & (om["month"] == GAP_MONTH))].copy()
     tiny = om["office_id"] == TINY_OFFICE
     om.loc[tiny, "nae_users"] = 3
-    for col in ("with_activity_plan", "upper_secondary", "non_oecd_immigrants", "goal_keep_job", "women", "over_50"):
+    for col in USER_SHARES.values():  # every count of users that a share divides by nae_users
         om.loc[tiny, col] = om.loc[tiny, col].clip(upper=3)
-    om.loc[tiny, "key_duration"] = om.loc[tiny, "key_duration"].clip(upper=3)
-    om.loc[tiny, "on_programme"] = om.loc[tiny, "on_programme"].clip(upper=3)
     for col in [c for c in om.columns if c.startswith("prog_")]:
         om.loc[tiny, col] = 0
     om.loc[tiny, "prog_follow_up"] = om.loc[tiny, "on_programme"]
