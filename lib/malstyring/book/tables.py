@@ -78,8 +78,14 @@ def pipe_table(df: pd.DataFrame, align: str | None = None) -> str:
     return "\n".join(lines)
 
 
+CELL_PADDING = 2
+"""Characters added to each automatic column width (see :func:`_widths`)."""
+
+
 def _widths(df: pd.DataFrame, widths: str) -> list[int]:
-    """Relative column widths: the given ones, or from the longest header word and the typical cell length."""
+    """Relative column widths: the given ones, or from the longest header word and the typical cell length, plus
+    :data:`CELL_PADDING` characters for the space LaTeX keeps on each side of a cell (without it a short number
+    column of a wide table comes out a point or two too narrow for its numbers)."""
     if widths != "auto":
         return [int(w) for w in widths.split()]
     out = []
@@ -87,7 +93,7 @@ def _widths(df: pd.DataFrame, widths: str) -> list[int]:
         cells = [len(str(v)) for v in df[col]]
         longest_word = max((len(w) for w in str(col).split()), default=1)
         typical = float(np.percentile(cells, 90)) if cells else 1.0
-        out.append(int(np.clip(max(longest_word, typical), 4, 45)))
+        out.append(int(np.clip(max(longest_word, typical), 4, 45)) + CELL_PADDING)
     return out
 
 

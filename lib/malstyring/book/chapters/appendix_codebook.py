@@ -29,7 +29,7 @@ def _codebook_table(contract: pd.DataFrame):
     view = view[["table", "column", "dtype", "unit", "range", "key", "description"]]
     view["column"] = "`" + view["column"] + "`"
     view.columns = ["Table", "Column", "Type", "Unit", "Range", "Key", "Description"]
-    return book_table(view, "The data contract (codebook).", "tbl-codebook", widths="11 18 6 11 9 5 40")
+    return book_table(view, "The data contract (codebook).", "tbl-codebook", widths="16 20 7 11 12 6 28")
 
 
 def _variables_table():

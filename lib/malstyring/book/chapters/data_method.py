@@ -234,7 +234,11 @@ def _calibration_table(report: pd.DataFrame, synthetic: bool) -> Markdown:
     order = report["kind"].map({"check": 0, "design": 1}).sort_values(kind="stable").index
     caption = "Calibration report: what the article reports and what the data used here show."
     return book_table(
-        shown[list(columns)].rename(columns=columns).loc[order], caption, "tbl-calibration", align="lllrrl"
+        shown[list(columns)].rename(columns=columns).loc[order],
+        caption,
+        "tbl-calibration",
+        align="lllrrl",
+        widths="28 13 28 11 11 9",
     )
 
 
@@ -292,4 +296,4 @@ def _star_band_table(bands: pd.DataFrame, synthetic: bool) -> Markdown:
     caption = (
         "Standard errors implied by the article's stars (CR1, normal reading) and this build's CR1 standard errors."
     )
-    return book_table(view, caption, "tbl-star-bands", align="llcrrl")
+    return book_table(view, caption, "tbl-star-bands", align="llcrrl", widths="38 7 9 19 11 9")
