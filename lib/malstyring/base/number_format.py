@@ -20,11 +20,32 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}".replace("-", MINUS)
 
 
+def printed_percent(share: float, digits: int = 0) -> Decimal:
+    """The number of per cent a share 0–1 prints as with ``digits`` decimals: halves are rounded up in size (3/24
+    prints as 13, not 12), as a reader rounds. Compare these, not the shares, when words must agree with the
+    printed numbers ("higher in 2015 than in 2012")."""
+    return Decimal(repr(float(share) * 100)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def percent(share: float, digits: int = 0) -> str:
-    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus); halves are
-    rounded up in size (3/24 prints as '13 %', not '12 %'), as a reader rounds."""
-    value = Decimal(repr(float(share) * 100)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{value:.{digits}f}\u00a0%".replace("-", MINUS)
+    """A share 0–1 as '4 %' (the book's percent style: a no-break space before the sign, true minus), rounded as
+    :func:`printed_percent`."""
+    return f"{printed_percent(share, digits):.{digits}f}\u00a0%".replace("-", MINUS)
+
+
+def percentage_points(difference: float, digits: int = 1) -> str:
+    """A difference of two shares 0–1 as a number of percentage points, e.g. '2.3' (the caller writes the unit)."""
+    return fmt(float(difference) * 100, digits)
+
+
+def signed(x: float, digits: int = 3) -> str:
+    """A number with its sign always written: '+0.36', '−0.050' (true minus)."""
+    return ("+" if x > 0 else "") + fmt(x, digits)
+
+
+def degrees_of_freedom(df: float, digits: int = 1) -> str:
+    """Degrees of freedom of a t reference: '16.6', or '∞' for a normal reference."""
+    return "∞" if np.isinf(df) else fmt(df, digits)
 
 
 def integer(n: int) -> str:
