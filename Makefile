@@ -19,13 +19,13 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 ## DATA=DIR       the data folder of every chapter (default data/synthetic, generated there from SEED)
 DATA   ?= data/synthetic
-## SEED=N         the seed of the default synthetic data (default 20180101)
-SEED   ?= 20180101
+## SEED=N         the seed of the default synthetic data (default: the generator's DEFAULT_SEED)
+SEED   ?=
 ## PARAMS="-p NAME VALUE ..."  chapter parameters for book, execute, chapter, refresh (see README)
 PARAMS ?=
 ## NB=NN_name     the chapter of `make chapter`
 NB     ?=
-## STEPS="unit look"  some of make test's steps: data lint execute pdf unit html look extract words
+## STEPS="unit look"  some of make test's steps (make help lists them)
 STEPS  ?=
 LOGS   := build/logs
 STAMPS := build/stamps
@@ -83,7 +83,7 @@ venv: $(VENV)/.installed ## the virtualenv .venv with the pinned packages (check
 # changes only when the validated data do.
 data: $(DATA_STAMP) ## generate the default synthetic data (only for the default folder) and validate the data folder
 $(DATA_STAMP): FORCE | venv
-	@$(call step,data,$(if $(filter data/synthetic,$(DATA)),$(PY) scripts/stamps.py generate --out data/synthetic --seed $(SEED) && )$(PY) scripts/stamps.py validate "$(DATA)" --record $@)
+	@$(call step,data,$(if $(filter data/synthetic,$(DATA)),$(PY) scripts/stamps.py generate --out data/synthetic $(if $(SEED),--seed $(SEED)) && )$(PY) scripts/stamps.py validate "$(DATA)" --record $@)
 
 $(ARGS_STAMP): FORCE | venv
 	@$(PY) scripts/stamps.py record $@ -- $(PARAMS)

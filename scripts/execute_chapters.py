@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = Path(args.logs) if args.logs else LOGS if the_book else scratch
     logs.mkdir(parents=True, exist_ok=True)
     sockets = Path(tempfile.mkdtemp(prefix="kernels-"))
-    # chapters of this run share identical Monte Carlo re-draws (malstyring.robustness.RUN_SHARE_ENV); the folder
+    # chapters of this run share identical Monte Carlo re-draws (malstyring.data.paths.RUN_SHARE_ENV); the folder
     # goes with the run, so nothing is kept between runs
     os.environ[RUN_SHARE_ENV] = str(sockets)
     jobs = max(1, min(args.jobs, len(chapters)))

@@ -4,13 +4,13 @@
                                   [--seed N] [--jobs 2] [--scheduler tcp://host:8786] [--data data/synthetic]
 
 Keeps the panel of ``--data`` (offices, covariates, exits) and re-draws only the outcome ``--reps`` times from the
-synthetic data-generating model with a known index effect, re-estimating Model 3 each time. ``--inference`` is one
-of the rules in ``malstyring.inference.RULES`` (cr1-normal: the article's reading; cr1-t: t with G - 1 degrees of
-freedom; cr2-satterthwaite) or ``all``; every rule is evaluated on the same re-draws. Writes one row per rule and
-term with a true value: rule, term, truth, coverage (share 0-1 of the 95 % intervals that hold the truth),
-coverage_mc_se, rejection_rate (share of re-draws with p < 0.05 for coefficient = 0), mean_estimate, sd_estimate,
-mean_se and undercovered (coverage more than two Monte Carlo SEs below 95 %). Prints a summary per rule. With
-``--scheduler`` the replications run on a Dask cluster (same numbers as locally).
+synthetic data-generating model with a known index effect, re-estimating Model 3 each time. ``--inference`` is one of
+the rules in ``malstyring.analysis.inference.RULES`` (cr1-normal: the article's reading; cr1-t: t with G - 1 degrees of
+freedom; cr2-satterthwaite) or ``all``; every rule is evaluated on the same re-draws. Writes one row per rule and term
+with a true value: rule, term, truth, coverage (share 0-1 of the 95 % intervals that hold the truth), coverage_mc_se,
+rejection_rate (share of re-draws with p < 0.05 for coefficient = 0), mean_estimate, sd_estimate, mean_se and
+undercovered (coverage more than two Monte Carlo SEs below 95 %). Prints a summary per rule. With ``--scheduler`` the
+replications run on a Dask cluster (same numbers as locally).
 """
 
 import argparse

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from malstyring.data.provenance import sha256_file
+from malstyring.synthetic.generator import DEFAULT_SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMPS = ROOT / "build" / "stamps"
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default: the generator's ({DEFAULT_SEED})")
     p = sub.add_parser("validate")
     p.add_argument("data_dir")
     p.add_argument("--record", type=Path, help="file that holds the key of the data validated (for make)")

@@ -36,6 +36,7 @@ TAIL = 80
 """Lines of a failed step's output printed (the whole output is in its log)."""
 DESCRIBED = re.compile(r"^([A-Za-z0-9_.-]+):[^=]*?## (.*)$")
 KNOB = re.compile(r"^## ([A-Z]+=.*)$")
+TEST_STEPS = re.compile(r"^TEST_STEPS\s*:=\s*(.*)$")
 NOT_REMADE = re.compile(r"Target '([^']+)' not remade because of errors")
 UP_TO_DATE = re.compile(r"make(\[\d+\])?: (Nothing to be done for|'.*' is up to date)")
 """make's words for a goal with nothing to do: the step times say it ("up to date")."""
@@ -56,6 +57,8 @@ def help_text(makefile: Path) -> str:
     out += [f"  {name:<{width}}  {what}" for name, what in targets.items()]
     out += ["", "variables (make TARGET NAME=VALUE):"]
     out += [f"  {knob}" for knob in knobs]
+    steps = next((m.group(1).split() for m in map(TEST_STEPS.match, lines) if m), [])
+    out += ["", "make test's steps, in order (for STEPS):", "  " + " ".join(steps)]
     return "\n".join(out)
 
 

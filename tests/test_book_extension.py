@@ -1,14 +1,7 @@
 """The book's Sphinx extension (book/_ext/book_quality, its typography) on hand-built document trees."""
 
-import importlib.util
-from pathlib import Path
-
+from book_quality import typography
 from docutils import nodes
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("typography", ROOT / "book" / "_ext" / "book_quality" / "typography.py")
-typography = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(typography)
 
 
 def test_percent_gets_a_no_break_space_in_prose_but_not_in_code_or_maths():

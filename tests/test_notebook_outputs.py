@@ -5,7 +5,7 @@ those copies and this test compares them with the stored outputs in ``notebooks/
 The rules are nbval's: text outputs (glued values, printed tables, HTML, markdown, LaTeX) are compared exactly
 after the sanitisers in ``tests/sanitize.cfg``; cells tagged ``nbval-ignore-output`` or ``nbval-skip`` are not
 compared; images are never compared byte for byte. A figure is compared through the data it is drawn from,
-which each chapter glues as text next to the figure (``<name>-data``, see :func:`malstyring.figures.glue_figure`).
+which each chapter glues as text next to the figure (``<name>-data``, see :func:`malstyring.book.figures.glue_figure`).
 
 Set ``MALSTYRING_REQUIRE_EXECUTED=1`` (as `make test` does) to fail instead of skip when no executed copy exists.
 """

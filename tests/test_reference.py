@@ -49,3 +49,21 @@ def test_variable_labels_complete():
     v = variables()
     assert v["variable"].is_unique
     assert (v["label_no"] != "").all() and (v["label_en"] != "").all()
+
+
+def test_the_glossary_is_read_in_order_and_bad_rows_are_refused(tmp_path, monkeypatch):
+    from malstyring.data import reference
+
+    terms = reference.glossary()
+    assert terms.iloc[0]["term"] == "Arbeids- og velferdsetaten (NAV)"
+    assert set(terms["kind"]) == set(reference.GLOSSARY_KINDS) and len(terms) >= 50
+    (tmp_path / "glossary.csv").write_text(
+        "kind,term,meaning\nnorwegian,målekort,scorecard\nswedish,mål,goal\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    reference.glossary.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="bad rows"):
+            reference.glossary()
+    finally:
+        reference.glossary.cache_clear()

@@ -50,18 +50,3 @@ def test_a_relative_target_without_last_year_is_red_and_scores_no_point():
 )
 def test_status_of_points(strict, partial, status):
     assert status_of(pd.Series([strict]), pd.Series([partial])).iloc[0] == status
-
-
-def test_the_glossary_file_is_read_in_order_and_bad_rows_are_refused(tmp_path, monkeypatch):
-    from malstyring.book.chapters import appendix_glossary
-
-    terms = appendix_glossary.glossary()
-    assert terms.iloc[0]["term"] == "Arbeids- og velferdsetaten (NAV)" and set(terms["kind"]) == {
-        "norwegian",
-        "statistical",
-    }
-    bad = tmp_path / "glossary.csv"
-    bad.write_text("kind,term,meaning\nnorwegian,målekort,scorecard\nswedish,mål,goal\n", encoding="utf-8")
-    monkeypatch.setattr(appendix_glossary, "GLOSSARY_FILE", bad)
-    with pytest.raises(ValueError, match="bad rows"):
-        appendix_glossary.glossary()

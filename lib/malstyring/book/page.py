@@ -7,7 +7,7 @@ needs it::
 
     page = chapter.build(data_dir=data_dir, lead=lead)   # glues every value and figure
     page.notice                                          # the data notice (a cell tagged remove-input)
-    page.table("tbl-m13")                                # a numbered table, where the text refers to it
+    page.table("tbl-model-1-3")                          # a numbered table, where the text refers to it
     page.note("convergence-m1-3")                        # a short note under it
 
 Tables are returned rather than glued because a numbered MyST ``{table}`` must be part of the page's own
@@ -21,26 +21,21 @@ from .tables import Markdown
 
 @dataclass
 class Page:
-    """The displayed outputs of one chapter: its data notice (None on pages that show no data) and its tables by
-    label (``tbl-...``); a table the chapter does not show with these data or parameters is absent."""
+    """The displayed outputs of one chapter: its data notice (None on pages that show no data), its tables by
+    label (``tbl-...``) and short notes by label."""
 
     notice: object = None
     tables: dict[str, Markdown] = field(default_factory=dict)
 
-    optional: frozenset[str] = frozenset()
-    """Labels of tables the chapter shows only under some data or parameters (e.g. only for synthetic data)."""
-
     notes: dict[str, Markdown] = field(default_factory=dict)
     """Short notes shown under a table or figure (e.g. a convergence note), by label."""
 
-    def table(self, label: str) -> Markdown | None:
-        """The table ``label``, or None (nothing shown) when this run of the chapter does not show it. A label
-        the chapter never produces is an error, so a typo in a notebook does not silently hide a table."""
-        if label in self.tables:
-            return self.tables[label]
-        if label in self.optional:
-            return None
-        raise KeyError(f"this chapter has no table {label!r}; it has {sorted(self.tables) + sorted(self.optional)}")
+    def table(self, label: str) -> Markdown:
+        """The table ``label``; a label the chapter does not produce is an error, so a typo in a notebook does not
+        silently hide a table."""
+        if label not in self.tables:
+            raise KeyError(f"this chapter has no table {label!r}; it has {sorted(self.tables)}")
+        return self.tables[label]
 
     def note(self, label: str) -> Markdown:
         """The note ``label``."""

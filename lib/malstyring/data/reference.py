@@ -94,3 +94,18 @@ def target_text(code: str) -> str:
         return "none"
     sign = {"at_least": "≥", "at_most": "≤", "within_band": "±"}[row["direction"]]
     return f"{sign} {row['target'] * 100:g} %"
+
+
+GLOSSARY_KINDS = ("norwegian", "statistical")
+
+
+@cache
+def glossary() -> pd.DataFrame:
+    """``glossary.csv``: NAV's Norwegian terms and the book's statistical terms (columns kind – one of
+    :data:`GLOSSARY_KINDS` –, term, meaning), in the file's order. An unknown kind or an empty cell is an error."""
+    path = REFERENCE_DIR / "glossary.csv"
+    terms = pd.read_csv(path, dtype=str, keep_default_na=False)
+    bad = terms[~terms["kind"].isin(GLOSSARY_KINDS) | (terms["term"] == "") | (terms["meaning"] == "")]
+    if len(bad):
+        raise ValueError(f"{path.name}: bad rows (kind one of {GLOSSARY_KINDS}, no empty cells):\n{bad}")
+    return terms
