@@ -34,3 +34,26 @@ def test_readme_lists_every_table_and_figure_of_the_book():
     assert len(labels) >= 15
     missing = sorted(label for label in labels if f"`{label}`" not in readme)
     assert not missing, f"README's list of tables and figures lacks {missing}"
+
+
+def test_readme_lists_every_chapter_parameter_with_its_chapters():
+    # the README's table of parameters names each parameter of a parameters cell and exactly the chapters that have it
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Re-executing a chapter") : readme.index("## Running the book")]
+    listed = {}
+    for names, chapters in re.findall(r"^\| (`[^|]+`) \| ([^|]+) \|", section, re.M):
+        for name in re.findall(r"`(\w+)`", names):
+            listed[name] = chapters.strip()
+    declared: dict[str, list[str]] = {}
+    for md in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md")):
+        cell = re.search(
+            r"```\{code-cell\}[^\n]*\n:tags: \[parameters[^\n]*\n(.*?)```", md.read_text(encoding="utf-8"), re.S
+        )
+        for name in re.findall(r"^(\w+) =", cell.group(1), re.M):
+            declared.setdefault(name, []).append(md.name[:2])
+    assert len(declared) >= 10
+    expected = {
+        name: "all" if len(ch) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.md"))) else ", ".join(ch)
+        for name, ch in declared.items()
+    }
+    assert listed == expected
