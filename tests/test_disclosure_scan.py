@@ -7,6 +7,7 @@ import shutil
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -135,3 +136,28 @@ def test_draw_shown_offices_hides_small_offices_only_under_disclosure_control():
     labels, hidden = disclosure.draw_shown_offices(offices, office_month, 2, seed=1, min_persons=None)
     assert hidden == 0 and sorted(labels) == list(range(20))
     assert labels[0] == "Decile 1 · A" and labels[19] == "Decile 10 · B"
+
+
+def test_one_shown_office_month_is_eligible_in_the_year_and_the_same_for_the_same_seed():
+    # offices 1..6, 2013-11 to 2014-03; office 1 has a month with 2 users, office 7 has no office-months
+    months = ["2013-11", "2013-12", "2014-01", "2014-02", "2014-03"]
+    office_month = pd.DataFrame(
+        {
+            "office_id": [o for o in range(1, 7) for _ in months],
+            "month": months * 6,
+            "nae_users": [2 if o == 1 and m == "2014-02" else 10 for o in range(1, 7) for m in months],
+        }
+    )
+    offices = pd.DataFrame({"office_id": range(1, 8)})
+
+    def draws(min_persons):
+        return {disclosure.draw_shown_office_month(offices, office_month, 2014, s, min_persons) for s in range(200)}
+
+    assert {office for office, _ in draws(5)} == {2, 3, 4, 5, 6}  # office 1 is too small in one month
+    assert {month for _, month in draws(5)} == {"2014-01", "2014-02", "2014-03"}
+    assert {office for office, _ in draws(None)} == set(range(1, 8))  # no disclosure control: any office
+    first = disclosure.draw_shown_office_month(offices, office_month, 2014, 3, 5)
+    assert disclosure.draw_shown_office_month(offices, office_month, 2014, 3, 5) == first
+    # the draw: an office from the eligible ones in id order, then a month from the year's months in order
+    rng = np.random.default_rng(3)
+    assert first == (int(rng.choice([2, 3, 4, 5, 6])), str(rng.choice(["2014-01", "2014-02", "2014-03"])))

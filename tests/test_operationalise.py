@@ -10,12 +10,17 @@ from malstyring.analysis.operationalise import (
     attainment_shares,
     build_frame,
     goal_attainment_index,
+    is_number,
+    is_whole,
+    number_from,
     panel_extent,
     programme_dummies,
     size_quintiles,
+    whole_from,
 )
 from malstyring.data.codebook import PROGRAMMES
 from malstyring.data.loading import RawData
+from malstyring.data.panel import month_number, year_of
 from malstyring.data.reference import included_indicators
 
 
@@ -165,3 +170,32 @@ def test_panel_extent_counts_only_offices_with_office_months():
     extent = panel_extent(RawData(tables={"offices": offices, "office_month": office_month}))
     # office 4 (the only one in county 30) has no office-months
     assert extent == {"offices": 3, "counties": 2, "months": 2, "office_months": 6}
+
+
+@pytest.mark.parametrize(
+    ("value", "whole", "number"),
+    [
+        (3, True, True),
+        (np.int64(3), True, True),
+        (3.0, False, True),
+        (np.float64(0.5), False, True),
+        (True, False, False),
+        ("3", False, False),
+        (None, False, False),
+    ],
+)
+def test_value_tests_refuse_bools_and_strings(value, whole, number):
+    assert is_whole(value) is whole and is_number(value) is number
+
+
+def test_bounded_value_tests_include_both_ends():
+    assert [whole_from(1, 24)(v) for v in (0, 1, 24, 25, 1.0)] == [False, True, True, False, False]
+    assert [whole_from(0)(v) for v in (-1, 0, 10**9)] == [False, True, True]
+    assert [number_from(-1, 1)(v) for v in (-1.5, -1, 0.25, 1, 2)] == [False, True, True, True, False]
+
+
+def test_year_of_a_month_or_of_a_series_of_months_and_month_numbers():
+    months = pd.Series(["2012-01", "2012-12", "2015-10"])
+    assert year_of("2014-05") == 2014 and isinstance(year_of("2014-05"), int)
+    assert year_of(months).tolist() == [2012, 2012, 2015]
+    assert month_number(months).tolist() == [12 * 2012, 12 * 2012 + 11, 12 * 2015 + 9]

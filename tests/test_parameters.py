@@ -1,12 +1,13 @@
 """Bad chapter parameters stop with one clear line naming the parameter and what is allowed."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from malstyring.book.parameters import ParameterError, check_parameters
+from malstyring.book.parameters import PARAMETER_RULES, ParameterError, check_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "execute_chapters.py"
@@ -31,6 +32,15 @@ def test_bad_values_name_the_parameter(name, value, allowed):
         check_parameters(**{name: value})
     message = str(err.value)
     assert f"parameter '{name}'" in message and allowed in message and "\n" not in message
+
+
+def test_every_rule_is_a_parameter_of_some_chapter():
+    built = set()
+    for module in sorted((ROOT / "lib" / "malstyring" / "book" / "chapters").glob("*.py")):
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name == "build":
+                built |= {a.arg for a in node.args.args + node.args.kwonlyargs}
+    assert set(PARAMETER_RULES) == built
 
 
 def test_good_values_pass(synthetic_dir):

@@ -10,6 +10,7 @@ import pytest
 from malstyring.book import notices
 from malstyring.data import provenance as prov
 from malstyring.data.provenance import GENERATOR_VERSION
+from malstyring.synthetic.generator import generate
 
 
 @pytest.fixture
@@ -66,3 +67,9 @@ def test_pages_name_the_folder_and_a_short_checksum_not_the_path(folder, kind):
     text = notices.data_notice(folder).text
     assert "folder `my extract`, checksum " in text and prov.provenance(folder).checksum[: prov.SHORT] in text
     assert str(folder.parent) not in text
+
+
+@pytest.mark.parametrize(("effect", "printed"), [(-0.026, "\u22120.026"), (0.05, "+0.050"), (0.0, "0.000")])
+def test_the_true_effect_is_written_with_its_sign_and_none_for_zero(tmp_path, effect, printed):
+    generate(tmp_path / "gen", seed=1, index_effect=effect, verbose=False)
+    assert f"true index effect {printed} (" in notices.describe(tmp_path / "gen")

@@ -4,7 +4,7 @@ sit exactly where each status begins and ends (targets from the indicator catalo
 import pandas as pd
 import pytest
 
-from malstyring.analysis.scorecard import office_scorecard, status_of
+from malstyring.analysis.scorecard import STATUSES, office_scorecard, status_of
 from malstyring.data.reference import included_indicators
 
 # 2014's scorecard: value in the month shown, and the expected status (targets: employer_assistance >= 0.20,
@@ -50,3 +50,4 @@ def test_a_relative_target_without_last_year_is_red_and_scores_no_point():
 )
 def test_status_of_points(strict, partial, status):
     assert status_of(pd.Series([strict]), pd.Series([partial])).iloc[0] == status
+    assert status in STATUSES

@@ -12,8 +12,18 @@ from malstyring.analysis.models import fit_model
 from malstyring.analysis.operationalise import FrameOptions, covariates
 from malstyring.data.loading import RawData
 from malstyring.data.provenance import GENERATOR_VERSION
+from malstyring.data.reference import published_results
 from malstyring.data.validate import validate_dir
-from malstyring.synthetic.generator import COUNTIES, DEFAULT_SEED, generate, generate_tables, true_coefficients
+from malstyring.synthetic.generator import (
+    COUNTIES,
+    DEFAULT_SEED,
+    FIT_STATISTICS,
+    PUBLISHED_INDEX_EFFECT,
+    generate,
+    generate_tables,
+    published_model3,
+    true_coefficients,
+)
 
 
 def _hashes(folder):
@@ -102,6 +112,14 @@ def test_true_model_is_published_model_3():
     assert len(beta) == 42  # Model 3 without the intercept
     assert beta["index"] == -0.026 and beta["journal_24h_share"] == 0.061 and beta["unemployment_county"] == -2.035
     assert true_coefficients(0.0)["index"] == 0.0
+
+
+def test_the_default_true_effect_is_model_3s_index_estimate_as_printed():
+    pub = published_results()
+    printed = pub[(pub["model"] == "M3") & (pub["variable"] == "index")]["value"]
+    assert PUBLISHED_INDEX_EFFECT == printed.item() == -0.026  # Table 1 prints -0.026*
+    assert published_model3().loc["Intercept"] == pub.query("model == 'M3' and variable == 'Intercept'")["value"].item()
+    assert not set(FIT_STATISTICS) & set(published_model3().index)
 
 
 def test_model_3_recovers_the_true_coefficients(frame_and_flow):

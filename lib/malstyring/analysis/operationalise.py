@@ -33,27 +33,39 @@ SALARY_UNIT_NOK = 100_000
 """Mean staff salary enters the models in NOK 100,000 per year, so its coefficient is not printed as 0.000."""
 
 
-def _whole(value) -> bool:
+def is_whole(value) -> bool:
+    """A whole number (Python or NumPy integer; not a bool)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _number(value) -> bool:
+def is_number(value) -> bool:
+    """A real number (integer or float; not a bool)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def whole_from(low: int, high: int | None = None):
+    """A test of a whole number from ``low`` to ``high`` (inclusive; no upper bound when None)."""
+    return lambda value: is_whole(value) and low <= value and (high is None or value <= high)
+
+
+def number_from(low: float, high: float):
+    """A test of a number from ``low`` to ``high`` (inclusive)."""
+    return lambda value: is_number(value) and low <= value <= high
+
+
 FRAME_RULES = {
-    "lead": (lambda v: _whole(v) and 1 <= v <= 24, "a whole number of months from 1 to 24"),
-    "percentile": (lambda v: _number(v) and 0 < v < 100, "a number strictly between 0 and 100"),
+    "lead": (whole_from(1, 24), "a whole number of months from 1 to 24"),
+    "percentile": (lambda v: is_number(v) and 0 < v < 100, "a number strictly between 0 and 100"),
     "attainment": (lambda v: v in ATTAINMENT_CODINGS, " or ".join(repr(c) for c in ATTAINMENT_CODINGS)),
     "exclude_years": (
         lambda v: isinstance(v, list | tuple) and all(y in YEARS for y in v),
         f"a list of years from {YEARS[0]} to {YEARS[-1]}, e.g. [{YEARS[0]}]",
     ),
-    "drop_smallest": (lambda v: _number(v) and 0 <= v < 1, "a share from 0 up to (not including) 1"),
+    "drop_smallest": (lambda v: is_number(v) and 0 <= v < 1, "a share from 0 up to (not including) 1"),
 }
 """Each choice of :class:`FrameOptions` -> (test of an allowed value, what is allowed): the one check of these
 choices, made by :class:`FrameOptions` and by the chapters' parameter check
-(:func:`malstyring.book.parameters.check_parameters`)."""
+(:func:`malstyring.book.parameters.check_parameters`, whose other rules use the same value tests)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ def goal_attainment_index(values: pd.DataFrame, coding: str = "strict") -> pd.Da
     grouped = vals.groupby(["office_id", "month"], sort=True)
     out = grouped["points"].agg(points="sum", n_included="count").reset_index()
     out["index"] = out["points"] / out["n_included"]
-    expected = out["month"].str.slice(0, 4).astype(int).map({y: len(included_indicators(y)) for y in YEARS})
+    expected = year_of(out["month"]).map({y: len(included_indicators(y)) for y in YEARS})
     out["n_missing"] = expected - out["n_included"]
     out.loc[out["n_included"] == 0, "index"] = np.nan
     return out[["office_id", "month", "index", "n_included", "n_missing"]]

@@ -10,15 +10,18 @@ month a year earlier.
 import numpy as np
 import pandas as pd
 
+from ..data.panel import year_of
 from ..data.reference import included_indicators
 from .operationalise import attainment_points
 
 STATUSES = ("green", "yellow", "red")
+"""The traffic-light statuses, from target met to missed."""
 
 
 def status_of(strict: pd.Series, partial: pd.Series) -> pd.Series:
     """The traffic-light status from an indicator's strict points (0/1) and partial points (0/0.5/1)."""
-    status = np.where(strict == 1, "green", np.where(partial == 0.5, "yellow", "red"))
+    green, yellow, red = STATUSES
+    status = np.where(strict == 1, green, np.where(partial == 0.5, yellow, red))
     return pd.Series(status, index=strict.index)
 
 
@@ -28,7 +31,7 @@ def office_scorecard(indicator_values: pd.DataFrame, office_id: int, month: str)
 
     Points are computed on the office's whole series, because a relative target compares a month with the same
     month a year earlier."""
-    year = int(month[:4])
+    year = year_of(month)
     series = indicator_values[
         (indicator_values["office_id"] == office_id) & indicator_values["indicator"].isin(included_indicators(year))
     ].copy()

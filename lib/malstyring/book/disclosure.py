@@ -2,7 +2,9 @@
 
 * **Sampling and suppression.** Office-level figures label offices by size decile, never by name
   (:func:`offices_by_decile`, :func:`office_label`); offices with fewer than ``min_persons`` users in any month are
-  never shown individually (:func:`eligible_offices`).
+  never shown individually (:func:`eligible_offices`). Offices shown are drawn with a seed, per size decile for a
+  figure of several offices (:func:`draw_shown_offices`), one office-month for a page about one office
+  (:func:`draw_shown_office_month`).
 * **The name scan of the built book** (:func:`disclosure_problems`, run by ``scripts/check_build.py``): when the
   data folder the chapters were executed from is not verified synthetic data (:mod:`malstyring.data.provenance`),
   no office name from its offices table – read through the same loader and ``column_map.csv`` as the analysis –
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.panel import year_of
 from ..data.paths import NOTEBOOK_DIR, REPO_ROOT
 from ..data.provenance import provenance
 from ..data.reading import ReadError, column_map, find_files, read_table
@@ -92,6 +95,19 @@ def draw_shown_offices(
     eligible = None if min_persons is None else eligible_offices(office_month, min_persons)
     n_hidden = 0 if eligible is None else offices["office_id"].nunique() - len(eligible)
     return decile_labels(offices_by_decile(office_month, per_decile, seed, eligible)), n_hidden
+
+
+def draw_shown_office_month(
+    offices: pd.DataFrame, office_month: pd.DataFrame, year: int, seed: int, min_persons: int | None
+) -> tuple[int, str]:
+    """One office a page may show by itself, and one of its panel's months (``YYYY-MM``) in ``year``, drawn with
+    ``seed`` (first the office, then the month). ``min_persons`` None: disclosure control off (synthetic data), any
+    office of ``offices``; otherwise only :func:`eligible_offices`."""
+    rng = np.random.default_rng(seed)
+    ids = offices["office_id"] if min_persons is None else eligible_offices(office_month, min_persons)
+    office = int(rng.choice(ids.to_numpy()))
+    months = office_month["month"]
+    return office, str(rng.choice(sorted(months[year_of(months) == year].unique())))
 
 
 # --- the name scan of the built book --------------------------------------------------------------------------------

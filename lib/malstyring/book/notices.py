@@ -6,7 +6,7 @@ path.
 
 from pathlib import Path
 
-from ..base.number_format import MINUS
+from ..base.number_format import signed
 from ..data.provenance import SHORT, provenance
 from .tables import Markdown
 
@@ -18,10 +18,9 @@ def describe(data_dir: str | Path) -> str:
     where = f"folder `{prov.folder}`, checksum {prov.checksum[:SHORT]}"
     if prov.synthetic:
         man = prov.manifest
-        effect = f"{man['index_effect']:+.3f}".replace("-", MINUS)
         return (
             f"synthetic data from `malstyring.synthetic` version {man['generator_version']}, seed {man['seed']}, "
-            f"true index effect {effect} ({where})"
+            f"true index effect {signed(man['index_effect'], 3)} ({where})"
         )
     sums = ", ".join(f"`{name}` sha256 {digest[:SHORT]}…" for name, digest in sorted(prov.files.items()))
     return (

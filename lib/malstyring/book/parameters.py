@@ -4,15 +4,14 @@ the one reader of them: the post-build checks and the book's Sphinx extension us
 
 The check is a table (:data:`PARAMETER_RULES`): the operationalisation's choices are checked by the same rules as
 :class:`malstyring.analysis.operationalise.FrameOptions` (:data:`~malstyring.analysis.operationalise.FRAME_RULES`);
-the other parameters have their rule here.
+the other parameters have their rule here, built from the same value tests (``whole_from``, ``number_from``).
 """
 
 import ast
 import json
-import numbers
 from pathlib import Path
 
-from ..analysis.operationalise import FRAME_RULES
+from ..analysis.operationalise import FRAME_RULES, number_from, whole_from
 from ..data.paths import NOTEBOOK_DIR
 
 
@@ -20,36 +19,20 @@ class ParameterError(ValueError):
     """A chapter parameter has a value that is not allowed."""
 
 
-def _whole(low: int, high: int | None = None):
-    """A test of a whole number from ``low`` to ``high`` (inclusive; no upper bound when None)."""
-
-    def test(value) -> bool:
-        whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        return whole and low <= value and (high is None or value <= high)
-
-    return test
-
-
-def _number(low: float, high: float):
-    """A test of a number from ``low`` to ``high`` (inclusive)."""
-    return lambda value: isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value <= high
-
-
 PARAMETER_RULES = {
     "data_dir": (lambda v: isinstance(v, str | Path) and Path(v).is_dir(), "the path of an existing data folder"),
-    "seed": (_whole(0), "a whole number >= 0"),
+    "seed": (whole_from(0), "a whole number >= 0"),
     **FRAME_RULES,
-    "n_boot": (_whole(99, 99999), "a whole number of bootstrap replications from 99 to 99999"),
-    "spec_boot": (_whole(99, 99999), "a whole number of bootstrap replications from 99 to 99999"),
-    "n_replications": (_whole(1, 5000), "a whole number of Monte Carlo panels from 1 to 5000"),
-    "mc_index_effect": (_number(-1, 1), "a true index coefficient between -1 and 1"),
-    "n_jobs": (lambda v: _whole(-1)(v) and v != 0, "a positive number of workers, or -1 for all cores"),
-    "min_persons": (_whole(1, 100), "a whole number of persons from 1 to 100"),
+    "n_boot": (whole_from(99, 99999), "a whole number of bootstrap replications from 99 to 99999"),
+    "spec_boot": (whole_from(99, 99999), "a whole number of bootstrap replications from 99 to 99999"),
+    "n_replications": (whole_from(1, 5000), "a whole number of Monte Carlo panels from 1 to 5000"),
+    "mc_index_effect": (number_from(-1, 1), "a true index coefficient between -1 and 1"),
+    "n_jobs": (lambda v: whole_from(-1)(v) and v != 0, "a positive number of workers, or -1 for all cores"),
+    "min_persons": (whole_from(1, 100), "a whole number of persons from 1 to 100"),
     "scheduler": (
         lambda v: isinstance(v, str) and (not v or "://" in v),
         "'' (local processes) or a Dask scheduler address such as 'tcp://10.0.0.5:8786'",
     ),
-    "n_offices_per_decile": (_whole(1, 5), "a whole number from 1 to 5"),
 }
 """Every chapter parameter -> (test of an allowed value, what is allowed)."""
 

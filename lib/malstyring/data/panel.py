@@ -14,13 +14,13 @@ def panel_months(start: str = PANEL_START, end: str = PANEL_END) -> list[str]:
 
 def month_number(months: pd.Series) -> pd.Series:
     """Months as consecutive integers (``YYYY-MM`` -> 12*year + month - 1) for lag arithmetic."""
-    years = months.str.slice(0, 4).astype(int)
-    mons = months.str.slice(5, 7).astype(int)
-    return 12 * years + mons - 1
+    return 12 * year_of(months) + months.str.slice(5, 7).astype(int) - 1
 
 
-def year_of(months: pd.Series) -> pd.Series:
-    """The calendar year of ``YYYY-MM`` strings, as integers."""
+def year_of(months: pd.Series | str) -> pd.Series | int:
+    """The calendar year of ``YYYY-MM`` strings, as integers (of one month given as a string: an int)."""
+    if isinstance(months, str):
+        return int(months[:4])
     return months.str.slice(0, 4).astype(int)
 
 

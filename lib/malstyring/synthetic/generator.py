@@ -78,8 +78,20 @@ from ..data.reference import (
 )
 from .parameters import generator_parameters
 
+FIT_STATISTICS = ("n_obs", "n_groups", "aic", "bic", "loglik")
+"""Rows of a model's column in ``published_results.csv`` that are not coefficients."""
+
+
+def published_model3() -> pd.Series:
+    """The article's Model 3 (Table 1) as printed: coefficient by variable, the intercept included."""
+    pub = published_results()
+    m3 = pub[(pub["model"] == "M3") & ~pub["variable"].isin(FIT_STATISTICS)]
+    return m3.set_index("variable")["value"].astype(float)
+
+
 DEFAULT_SEED = 20180101
-PUBLISHED_INDEX_EFFECT = -0.026
+PUBLISHED_INDEX_EFFECT = float(published_model3()["index"])
+"""The article's Model 3 estimate of the index coefficient (Table 1): the generator's default true effect."""
 P = generator_parameters()
 """Every tuned number of the data-generating process, with its unit and source or reason
 (``data/reference/generator_parameters.csv``, read by :mod:`malstyring.synthetic.parameters`)."""
@@ -131,9 +143,7 @@ FIRST_DATA_YEAR = 2011
 
 def true_coefficients(index_effect: float = PUBLISHED_INDEX_EFFECT) -> pd.Series:
     """The coefficients of the data-generating model (published Model 3, with the documented exceptions)."""
-    pub = published_results()
-    m3 = pub[(pub["model"] == "M3") & ~pub["variable"].isin(["n_obs", "n_groups", "aic", "bic", "loglik"])]
-    beta = m3.set_index("variable")["value"].astype(float)
+    beta = published_model3()
     beta["index"] = index_effect
     for variable, value in P.true_coefficient.items():
         beta[variable] = value

@@ -5,7 +5,7 @@ indicators are drawn, and every tuned number of the generator with its source (r
 import pandas as pd
 from myst_nb import glue
 
-from ...base.number_format import MINUS, fmt, fmt_coef, integer, percent
+from ...base.number_format import fmt, fmt_coef, integer, percent, signed
 from ...data.provenance import GENERATOR_VERSION, is_synthetic, read_manifest
 from ...data.reference import indicator_catalogue, published_results, variables
 from ...synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, true_coefficients
@@ -69,7 +69,7 @@ def _glue_design() -> None:
     glue("icicle_depth", f"{percent(p.icicle_depth_min)} to {percent(p.icicle_depth_max)}", display=False)
     glue("nae_salary_zero", fmt_coef(p.true_coefficient["staff_mean_salary"], 0), display=False)
     shifts = p.year_shift
-    glue("year_shift", ", ".join(f"{y}: {s:+.2f}" for y, s in shifts.items()), display=False)
+    glue("year_shift", ", ".join(f"{y}: {signed(s, 2)}" for y, s in shifts.items()), display=False)
     first, last = min(shifts), max(shifts)
     trend = (
         "the same as"
@@ -137,8 +137,10 @@ def _indicator_design_table():
 
 
 def _value_text(text: str) -> str:
-    """A value as the parameter file writes it (so no digit is lost), with thousands separators and a true minus."""
-    return integer(int(text)) if "." not in text else text.replace("-", MINUS)
+    """A value with the decimals the parameter file writes it with (so no digit is lost or added); a whole number
+    with thousands separators."""
+    decimals = text.partition(".")[2]
+    return fmt(float(text), len(decimals)) if decimals else integer(int(text))
 
 
 def _parameter_table():

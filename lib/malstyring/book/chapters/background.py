@@ -1,7 +1,6 @@
 """Chapter 2, background: NAV's scorecard, shown for one office-month of the data (an office drawn with the seed;
 with supplied data only among offices large enough for disclosure control)."""
 
-import numpy as np
 import pandas as pd
 from myst_nb import glue
 
@@ -11,14 +10,14 @@ from ...base.number_format import percent
 from ...data.loading import load_raw
 from ...data.provenance import disclosure_control
 from ...data.reference import indicator_catalogue, target_text
-from ..disclosure import eligible_offices, size_deciles
+from ..disclosure import draw_shown_office_month, size_deciles
 from ..figures import glue_figure, plot_scorecard, use_book_style
 from ..notices import data_notice
 from ..page import Page
 from ..parameters import check_parameters
 from ..words import count
 
-CARD_YEAR = "2014"
+CARD_YEAR = 2014
 """The scorecard shown is drawn from the months of this year."""
 
 
@@ -27,7 +26,8 @@ def build(data_dir: str, seed: int, min_persons: int) -> Page:
     check_parameters(data_dir=data_dir, seed=seed, min_persons=min_persons)
     use_book_style()
     raw = load_raw(data_dir)
-    office, month = _draw_office_month(raw, seed, min_persons if disclosure_control(data_dir) else None)
+    shown_min = min_persons if disclosure_control(data_dir) else None
+    office, month = draw_shown_office_month(raw["offices"], raw["office_month"], CARD_YEAR, seed, shown_min)
     card = office_scorecard(raw["indicator_values"], office, month)
     view = pd.DataFrame(
         {
@@ -49,15 +49,3 @@ def build(data_dir: str, seed: int, min_persons: int) -> Page:
     glue("card_index", percent(card["strict"].to_numpy().mean()), display=False)
     glue("yellow_pct", percent(PARTIAL_TOLERANCE), display=False)
     return Page(notice=data_notice(data_dir))
-
-
-def _draw_office_month(raw, seed: int, min_persons: int | None) -> tuple[int, str]:
-    """An office (among those with at least ``min_persons`` users in every month, when given) and a month of
-    :data:`CARD_YEAR`, drawn with ``seed``."""
-    rng = np.random.default_rng(seed)
-    offices = raw["offices"]["office_id"].to_numpy()
-    if min_persons is not None:
-        offices = eligible_offices(raw["office_month"], min_persons).to_numpy()
-    office = int(rng.choice(offices))
-    months = sorted(m for m in raw["office_month"]["month"].unique() if m.startswith(CARD_YEAR))
-    return office, str(rng.choice(months))
