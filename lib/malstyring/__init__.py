@@ -11,12 +11,14 @@ lies beneath it. From the bottom up:
 2. ``data`` – the data contract: where the reference data live (``paths``), the panel's calendar (``panel``), the
    codebook, the article's reference tables and the variables' sources (``reference``), reading files
    (``reading``), synthetic-or-supplied provenance, validation and loading a folder as ``RawData`` (``loading``).
-3. ``synthetic`` – the generator of the synthetic panel (``generator``): it writes the data layer's contract.
+3. ``synthetic`` – the generator of the synthetic panel (``generator``) and the reader of its tuned numbers
+   (``parameters``, from ``data/reference/generator_parameters.csv``): it writes the data layer's contract.
 4. ``analysis`` – the operationalisation, the estimation engine (``models``) and its inference, the statsmodels
-   reference (``mixedlm``), robustness, time dependence and calibration. It may use the synthetic layer (the Monte
-   Carlo re-draws outcomes from the generator's true model).
+   reference (``mixedlm``), robustness, time dependence, calibration and the scorecard (``scorecard``). It may use
+   the synthetic layer (the Monte Carlo re-draws outcomes from the generator's true model).
 5. ``book`` – what the chapters show and say: tables, figures, the claims vocabulary (``words``), verdicts,
-   provenance notices, disclosure control (sampling, suppression, the name scan) and the chapters' parameters.
+   provenance notices, disclosure control (sampling, suppression, the name scan), the chapters' parameters, the
+   ``Page`` a chapter returns (``page``) and one module per chapter (``chapters``).
 6. the package itself – the command line (``cli``, ``__main__``), which may use every layer.
 
 The chapters, scripts and tests import each name from the module that defines it
