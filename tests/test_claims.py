@@ -34,6 +34,8 @@ def test_count_irregular_plural():
         (1, 1, "the only dummy is"),
         (0, 1, "the only dummy is not"),
         (1, 12, "1 of the 12 dummies is"),
+        (1200, 1500, "1,200 of the 1,500 dummies are"),
+        (0, 1500, "none of the 1,500 dummies is"),
     ],
 )
 def test_k_of_n(k, n, expected):
@@ -132,8 +134,32 @@ def test_compare():
     assert r.compare(0.03, 0.02) == "larger than"
     assert r.compare(-0.03, -0.02) == "smaller than"
     assert r.compare(0.0201, 0.0204) == "the same as"  # equal at the printed precision
-    assert r.compare_size(-0.03, 0.02) == "larger in size than"
-    assert r.compare_size(0.01, -0.02) == "smaller in size than"
+
+
+@pytest.mark.parametrize(
+    ("a", "p_a", "b", "p_b", "same"),
+    [
+        (-0.03, 0.01, -0.01, 0.04, True),  # both negative, both significant
+        (-0.03, 0.01, -0.01, 0.20, False),  # significance differs
+        (0.02, 0.30, 0.01, 0.06, True),  # both positive, neither significant
+        (0.02, 0.01, -0.02, 0.01, False),  # signs differ
+        (0.0, 0.50, 0.01, 0.50, False),  # zero is a sign of its own
+        (-0.03, 0.05, -0.03, 0.049, False),  # p = 0.05 is not below the level
+    ],
+)
+def test_same_reading(a, p_a, b, p_b, same):
+    assert r.same_reading(a, p_a, b, p_b) is same
+    assert r.same_reading(b, p_b, a, p_a) is same
+
+
+def test_same_reading_at_another_level():
+    assert r.same_reading(-0.03, 0.005, -0.02, 0.03, level=0.01) is False
+    assert r.same_reading(-0.03, 0.005, -0.02, 0.03) is True
+
+
+def test_number_words_and_the_monte_carlo_distance():
+    assert (r.number_word(0), r.number_word(2), r.number_word(10), r.number_word(12)) == ("zero", "two", "ten", "12")
+    assert r.MC_SES == "two Monte Carlo standard errors"  # MC_SE_MULTIPLE = 2
 
 
 def test_published_values_come_from_the_reference_table():

@@ -4,17 +4,27 @@ lags, and the Monte Carlo's invariance to the parallel backend."""
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from malstyring.analysis.inference import RULES
 from malstyring.analysis.models import Design, bootstrap_weights, fit_design
+from malstyring.analysis.operationalise import FrameOptions
 from malstyring.analysis.robustness import (
     CHANCE_UNDER,
+    NOMINAL_LEVEL,
+    SAMPLES,
+    Spec,
     add_index_lags,
+    all_specs,
+    ba_regions_crossing_counties,
     coverage_by_rule,
     coverage_summary,
     coverage_verdict,
+    extreme_shares,
+    mc_se,
     minimum_detectable_effect,
     monte_carlo_draws,
+    monte_carlo_summary,
     most_influential_choice,
     mundlak,
     power,
@@ -246,10 +256,83 @@ def test_power_check_reconciles_simulated_and_calculated_power_by_hand():
     reps["covered"], reps["rejected"] = True, [True, False, False, False]
     check = power_check(reps, effect=-0.02, se=0.012, df=17.0)
     sd = est.std(ddof=1)
+
+    def t_power(se, df):  # two-sided t test at 5 %: both tails of the noncentral t with noncentrality 0.02 / se
+        crit = stats.t.ppf(0.975, df)
+        return stats.nct.sf(crit, df, 0.02 / se) + stats.nct.cdf(-crit, df, 0.02 / se)
+
+    design, build = t_power(sd, 13.0), t_power(0.012, 17.0)  # 13: the re-draws' mean df
     assert check.simulated == 0.25 and check.simulated_se == pytest.approx(0.216506, abs=1e-6)
     assert check.sd_estimates == pytest.approx(sd)
-    assert check.calculated_design == pytest.approx(float(power(-0.02, sd, df=13.0)))  # the re-draws' mean df
-    assert check.calculated_build == pytest.approx(float(power(-0.02, 0.012, df=17.0)))
-    assert check.gap_design == pytest.approx(abs(check.calculated_design - 0.25) / 0.216506, rel=1e-5)
+    assert check.calculated_design == pytest.approx(design, rel=1e-9)
+    assert check.calculated_build == pytest.approx(build, rel=1e-9)
+    assert check.gap_design == pytest.approx(abs(design - 0.25) / 0.216506, rel=1e-5)
+    assert check.gap_build == pytest.approx(abs(build - 0.25) / 0.216506, rel=1e-5)
     none = power_check(reps.assign(rejected=False), effect=-0.02, se=0.012, df=17.0)
     assert none.simulated_se == 0 and np.isinf(none.gap_build)
+
+
+def test_monte_carlo_summary_of_hand_made_replications():
+    # 4 re-draws around a truth of -0.02: estimates -0.05, -0.01, 0.0, 0.02 (mean -0.01, so bias +0.01)
+    est = np.array([-0.05, -0.01, 0.0, 0.02])
+    reps = pd.DataFrame({"truth": -0.02, "estimate": est, "se": [0.01, 0.02, 0.01, 0.02]})
+    reps["covered"], reps["rejected"] = [True, True, True, False], [True, False, False, False]
+    summary = monte_carlo_summary(reps)
+    sd = np.sqrt(((est + 0.01) ** 2).sum() / 3)  # 0.029439
+    assert summary.bias.value == pytest.approx(0.01) and summary.bias.mc_se == pytest.approx(sd / 2)
+    assert summary.sd.value == pytest.approx(sd) and summary.sd.mc_se == pytest.approx(sd / np.sqrt(6))
+    assert summary.mean_se.value == pytest.approx(0.015)
+    assert summary.mean_se.mc_se == pytest.approx(np.sqrt(4 * 0.005**2 / 3) / 2)  # SD of the SEs over sqrt(4)
+    assert summary.coverage.value == 0.75 and summary.coverage.mc_se == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    assert summary.rejection.value == 0.25 and summary.rejection.mc_se == pytest.approx(np.sqrt(0.25 * 0.75 / 4))
+    one = monte_carlo_summary(reps.iloc[:1])
+    assert np.isnan(one.sd.value) and np.isnan(one.sd.mc_se) and one.coverage.mc_se == 0
+
+
+def test_mc_se_and_the_nominal_level():
+    assert NOMINAL_LEVEL == pytest.approx(0.95)
+    assert mc_se(0.5, 100) == pytest.approx(0.05)  # sqrt(0.25 / 100)
+    assert mc_se(0.0, 10) == 0 and mc_se(1.0, 10) == 0
+    np.testing.assert_allclose(mc_se(np.array([0.1, 0.9]), 900), [0.01, 0.01])
+
+
+def test_sample_restrictions_are_the_frame_options_of_each_spec():
+    assert SAMPLES == ("all", "drop smallest 20%", "drop 2012")
+    assert Spec("all", 1, "strict").options() == FrameOptions()
+    assert Spec("drop smallest 20%", 3, "partial").options() == FrameOptions(
+        lead=3, attainment="partial", drop_smallest=0.2
+    )
+    assert Spec("drop 2012", 6, "strict").options() == FrameOptions(lead=6, exclude_years=(2012,))
+    specs = all_specs()
+    assert len(specs) == 3 * 4 * 2 and {s.attainment for s in specs} == {"strict", "partial"}
+
+
+def test_extreme_shares_of_a_hand_made_frame():
+    # six office-months: three with at most 3 exits (shares 0, 0.5, 1), three with more (shares 1, 0.4, 0.25)
+    frame = pd.DataFrame({"exits": [1, 2, 3, 4, 5, 8], "to_work_share": [0.0, 0.5, 1.0, 1.0, 0.4, 0.25]})
+    extremes = extreme_shares(frame)
+    assert extremes.overall == pytest.approx(3 / 6)
+    assert extremes.few_exits == pytest.approx(3 / 6)
+    assert extremes.among_few_exits == pytest.approx(2 / 3)
+    assert extreme_shares(frame, few_exits=1).among_few_exits == 1.0
+
+
+def test_ba_regions_crossing_counties_of_hand_made_tables():
+    # region 10 holds municipalities 1 (county A) and 2 (county B): it crosses; region 20 holds 3 and 4, both in
+    # county C; region 30 holds municipality 5 (county C) only. Several years per municipality count once.
+    municipality_year = pd.DataFrame(
+        {
+            "municipality_id": [1, 1, 2, 3, 4, 5],
+            "year": [2012, 2013, 2012, 2012, 2012, 2012],
+            "ba_region_id": [10, 10, 10, 20, 20, 30],
+        }
+    )
+    offices = pd.DataFrame(
+        {"office_id": [101, 102, 103, 104, 105, 106], "municipality_id": [1, 2, 3, 4, 5, 5]}
+        | {"county_id": ["A", "B", "C", "C", "C", "C"]}
+    )
+    assert ba_regions_crossing_counties(municipality_year, offices) == 1
+    offices.loc[offices["municipality_id"] == 5, "county_id"] = "D"
+    assert ba_regions_crossing_counties(municipality_year, offices) == 1  # region 30 lies in D only
+    offices.loc[offices["municipality_id"] == 4, "county_id"] = "D"
+    assert ba_regions_crossing_counties(municipality_year, offices) == 2

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from malstyring.analysis.models import fit_mixed
 from malstyring.analysis.timedep import (
@@ -17,8 +18,8 @@ from malstyring.analysis.timedep import (
     lagged_outcome_comparison,
     nickell_bias,
     slope_through_origin,
-    wooldridge_table,
     wooldridge_test,
+    wooldridge_tests,
 )
 
 
@@ -181,30 +182,36 @@ def test_iid_errors_keep_the_nominal_size():
     clustered by county (t on 18 df) and by office rejects within two Monte Carlo standard errors of 5 %. About
     6 s of CPU. (1,000 panels gave 4.0 % and 4.2 %.)"""
     reps = 200
-    tables = [wooldridge_table(ar1_panel(seed), ["x1"], outcome="y").set_index("cluster") for seed in range(reps)]
-    slopes = np.array([t.loc["county_id", "coefficient"] for t in tables])
+    tests = [wooldridge_tests(ar1_panel(seed), ["x1"], outcome="y") for seed in range(reps)]
+    slopes = np.array([t["county_id"].coefficient for t in tests])
     assert slopes.mean() == pytest.approx(NULL_SLOPE, abs=3 * slopes.std() / np.sqrt(reps))
     for cluster, df in [("county_id", 18), ("office_id", 75)]:
-        rejected = np.mean([t.loc[cluster, "p"] < 0.05 for t in tables])
+        rejected = np.mean([t[cluster].p_value < 0.05 for t in tests])
         assert abs(rejected - 0.05) <= 2 * np.sqrt(0.05 * 0.95 / reps), f"{cluster}: {rejected:.3f}"
-        assert {t.loc[cluster, "df"] for t in tables} == {df}
-    assert {t.loc["county_id", "n_pairs"] for t in tables} == {76 * 13}
+        assert {t[cluster].df for t in tests} == {df}
+    assert {t["county_id"].n_pairs for t in tests} == {76 * 13}
 
 
 def test_ar1_errors_are_detected():
     frame = ar1_panel(20180101, rho=0.5, offices_per_county=6, months=40)
-    table = wooldridge_table(frame, ["x1"], outcome="y").set_index("cluster")
-    county = table.loc["county_id"]
-    assert county["coefficient"] == pytest.approx(differenced_slope(0.5), abs=3 * county["se"])
-    assert county["rho"] == pytest.approx(0.5, abs=3 * county["rho_se"])
-    assert county["p"] < 1e-6 and county["df"] == 18
-    assert table.loc["office_id", "df"] == 19 * 6 - 1
-    assert table.loc["office_id", "coefficient"] == county["coefficient"]  # one slope, two clusterings
+    tests = wooldridge_tests(frame, ["x1"], outcome="y")
+    county = tests["county_id"]
+    assert county.coefficient == pytest.approx(differenced_slope(0.5), abs=3 * county.se)
+    assert county.rho == pytest.approx(0.5, abs=3 * county.rho_se)
+    assert county.p_value < 1e-6 and county.df == 18
+    assert tests["office_id"].df == 19 * 6 - 1
+    assert tests["office_id"].coefficient == county.coefficient  # one slope, two clusterings
     result = wooldridge_test(frame, ["x1"], outcome="y")
+    assert result == county
     low, high = result.rho_interval()
     assert low < 0.5 < high and result.rejects
     assert high - low == pytest.approx(2 * 2.100922 * result.rho_se, rel=1e-6)  # t(18) 97.5 % quantile
-    assert result.detectable_rho() == pytest.approx((2.100922 + 0.862049) * result.rho_se, rel=1e-5)
+    # detected with power 0.8 by the t(18) test: the noncentral t with noncentrality rho / se puts 80 % beyond the
+    # critical value 2.100922 (both tails), a little below the approximation (t_0.975 + t_0.8) se
+    detectable = result.detectable_rho()
+    nc = detectable / result.rho_se
+    assert stats.nct.sf(2.100922, 18, nc) + stats.nct.cdf(-2.100922, 18, nc) == pytest.approx(0.8, abs=1e-5)
+    assert detectable == pytest.approx((2.100922 + 0.862049) * result.rho_se, rel=1e-3)
 
 
 def test_wooldridge_test_counts_gaps_and_refuses_bad_input():

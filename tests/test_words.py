@@ -11,7 +11,7 @@ executing the chapters again, when they are that run: executed from the current 
 defaults on ``data/synthetic``, whose manifest is verified and says seed ``DEFAULT_SEED`` and the published
 effect (`make test` executes them first); otherwise the chapters are executed here like the others.
 
-A chapter declares its claims through :mod:`malstyring.report`:
+A chapter declares its claims through :mod:`malstyring.book.words`:
 
 * ``glue_claim(key, ...)`` glues a phrase under ``key`` with ``key_value`` and ``key_p``: the phrase must name
   the estimate's sign and say 'not significant' exactly when p >= the book's level (and the 1 % level when
@@ -20,8 +20,9 @@ A chapter declares its claims through :mod:`malstyring.report`:
   glued estimate and the article's printed value (recomputed here from ``published_results.csv``);
 * ``glue_count_claim(key, ...)`` adds ``key_ps``: the count in the phrase must be the number of p-values below
   the level;
-* a claim made under a clustered inference rule adds ``key_rule`` (a name in ``malstyring.inference.RULES``): the
-  phrase must carry that rule's tag, and a comparison with the article's stars must use the article's own rule.
+* a claim made under a clustered inference rule adds ``key_rule`` (a name in
+  ``malstyring.analysis.inference.RULES``): the phrase must carry that rule's tag, and a comparison with the
+  article's stars must use the article's own rule.
 
 Each chapter must also glue the claims listed in :data:`REQUIRED`, so the test cannot pass on a chapter that
 stopped making them.

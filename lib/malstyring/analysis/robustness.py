@@ -32,10 +32,22 @@ from ..synthetic.generator import draw_outcome_shares, true_coefficients, true_o
 from . import inference, models
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, InferenceRule, critical_values, t_tests
 from .models import Design, fit_design, fit_mixed, model_terms
-from .operationalise import FrameOptions, build_frame, covariates
+from .operationalise import ATTAINMENT_CODINGS, FrameOptions, build_frame, covariates
 
 M3_TERMS = model_terms("M3")
 CONTROLS = [t for t in M3_TERMS if t != "index"]
+
+NOMINAL_LEVEL = 1 - SIGNIFICANCE_LEVEL
+"""Confidence level (0–1) of the book's intervals: 95 %, the complement of its significance level."""
+MC_SE_MULTIPLE = 2
+"""How many Monte Carlo standard errors a simulated share (coverage, rejection rate) must lie from the value it is
+compared with before the book reads the difference as more than chance."""
+
+
+def mc_se(share: float | np.ndarray, n: int) -> float | np.ndarray:
+    """Monte Carlo (binomial) standard error of a share 0–1 of ``n`` independent re-draws: sqrt(share (1 - share) /
+    n)."""
+    return np.sqrt(share * (1 - share) / n)
 
 
 BA_TERMS = ["unemployment_ba_region" if t == "unemployment_municipality" else t for t in M3_TERMS]
@@ -53,6 +65,46 @@ def ba_region_comparison(frame: pd.DataFrame) -> tuple[dict, int]:
         "BA region": fit_mixed(same, BA_TERMS, model="M3 (BA-region unemployment)"),
     }
     return fits, int((~usable).sum())
+
+
+def ba_regions_crossing_counties(municipality_year: pd.DataFrame, offices: pd.DataFrame) -> int:
+    """How many labour-market (BA) regions hold municipalities of more than one county, from the raw tables
+    ``municipality_year`` (municipality_id, ba_region_id) and ``offices`` (municipality_id, county_id)."""
+    counties = offices[["municipality_id", "county_id"]].drop_duplicates()
+    regions = municipality_year[["municipality_id", "ba_region_id"]].drop_duplicates().merge(counties)
+    return int((regions.groupby("ba_region_id")["county_id"].nunique() > 1).sum())
+
+
+FEW_EXITS = 3
+"""An office-month with at most this many exits has few exits: its share to work can only be 0, 1/n, ..., 1 for
+n ≤ 3, so it is often exactly 0 or 1."""
+
+
+@dataclass(frozen=True)
+class ExtremeShares:
+    """How often the outcome (the share of exits to work) is exactly 0 or 1: ``overall`` among all office-months,
+    ``few_exits`` the share of office-months with at most FEW_EXITS exits, and ``among_few_exits`` how often their
+    outcome is 0 or 1 (all shares 0–1)."""
+
+    overall: float
+    few_exits: float
+    among_few_exits: float
+
+
+def share_exactly_0_or_1(shares: pd.Series) -> float:
+    """The share (0–1) of the values of ``shares`` that are exactly 0 or 1 (what a linear model of a share meets at
+    its bounds)."""
+    return float(shares.isin([0, 1]).mean())
+
+
+def extreme_shares(frame: pd.DataFrame, few_exits: int = FEW_EXITS) -> ExtremeShares:
+    """:class:`ExtremeShares` of a frame with the columns ``to_work_share`` (0–1) and ``exits``."""
+    few = frame["exits"] <= few_exits
+    return ExtremeShares(
+        overall=share_exactly_0_or_1(frame["to_work_share"]),
+        few_exits=float(few.mean()),
+        among_few_exits=share_exactly_0_or_1(frame.loc[few, "to_work_share"]),
+    )
 
 
 def variance_inflation(frame: pd.DataFrame, terms: list[str] = M3_TERMS) -> pd.Series:
@@ -135,25 +187,26 @@ def binomial_model(frame: pd.DataFrame, terms: list[str] = M3_TERMS, term: str =
 class Spec:
     """One analyst choice set for the specification curve."""
 
-    sample: str  # 'all', 'drop smallest 20%', 'drop 2012'
+    sample: str  # a key of SAMPLE_RESTRICTIONS
     lead: int
     attainment: str
 
     def options(self) -> FrameOptions:
-        return FrameOptions(
-            lead=self.lead,
-            attainment=self.attainment,
-            exclude_years=(2012,) if self.sample == "drop 2012" else (),
-            drop_smallest=0.2 if self.sample == "drop smallest 20%" else 0.0,
-        )
+        return FrameOptions(lead=self.lead, attainment=self.attainment, **SAMPLE_RESTRICTIONS[self.sample])
 
 
-SAMPLES = ("all", "drop smallest 20%", "drop 2012")
+SAMPLE_RESTRICTIONS = {
+    "all": {},
+    "drop smallest 20%": {"drop_smallest": 0.2},
+    "drop 2012": {"exclude_years": (2012,)},
+}
+"""The article's sample restrictions, by name: the :class:`FrameOptions` keywords of each (none for the full
+sample). The specification curve and the robustness chapter's table of the article's checks both read them here."""
+SAMPLES = tuple(SAMPLE_RESTRICTIONS)
 LEADS = (1, 3, 6, 12)
-CODINGS = ("strict", "partial")
 
 
-def all_specs(samples=SAMPLES, leads=LEADS, codings=CODINGS) -> list[Spec]:
+def all_specs(samples=SAMPLES, leads=LEADS, codings=ATTAINMENT_CODINGS) -> list[Spec]:
     return [Spec(s, lead, c) for s, lead, c in itertools.product(samples, leads, codings)]
 
 
@@ -301,7 +354,7 @@ class MonteCarloDraws:
         }[rule.df]
         return self.se[rule.vcov], df
 
-    def replications(self, rule: InferenceRule = ARTICLE_RULE, term: str = "index", level: float = 0.95):
+    def replications(self, rule: InferenceRule = ARTICLE_RULE, term: str = "index", level: float = NOMINAL_LEVEL):
         """One row per re-draw for ``term``: truth, estimate, se, df, p (of coefficient = 0), covered (the
         ``level`` interval holds the truth) and rejected (p below the book's level) under ``rule``."""
         j = self.terms.index(term)
@@ -316,7 +369,7 @@ class MonteCarloDraws:
         out["rejected"] = out["p"] < SIGNIFICANCE_LEVEL
         return out
 
-    def coverage(self, rule: InferenceRule = ARTICLE_RULE, level: float = 0.95) -> pd.DataFrame:
+    def coverage(self, rule: InferenceRule = ARTICLE_RULE, level: float = NOMINAL_LEVEL) -> pd.DataFrame:
         """One row per term with a true value: truth, mean and SD of the estimates, mean SE, coverage of the
         ``level`` intervals (share 0–1) with its Monte Carlo SE, and the rejection rate of coefficient = 0 at the
         book's level (``rejection_rate``: the size where the truth is 0, the power elsewhere), under ``rule``."""
@@ -332,7 +385,7 @@ class MonteCarloDraws:
                 "sd_estimate": self.estimate.std(axis=0, ddof=1),
                 "mean_se": se.mean(axis=0),
                 "coverage": cover,
-                "coverage_mc_se": np.sqrt(cover * (1 - cover) / self.n_rep),
+                "coverage_mc_se": mc_se(cover, self.n_rep),
                 "rejection_rate": (p < SIGNIFICANCE_LEVEL).mean(axis=0),
             },
             index=pd.Index(self.terms, name="term"),
@@ -417,10 +470,10 @@ def _monte_carlo_draws(
     )
 
 
-def coverage_by_rule(draws: MonteCarloDraws, rules=None, level: float = 0.95) -> pd.DataFrame:
+def coverage_by_rule(draws: MonteCarloDraws, rules=None, level: float = NOMINAL_LEVEL) -> pd.DataFrame:
     """:meth:`MonteCarloDraws.coverage` for each rule (default: every rule in RULES), stacked with a ``rule``
-    column, and ``undercovered``: coverage more than two Monte Carlo SEs below ``level`` (the SE of an exactly
-    nominal interval, sqrt(level (1 - level) / n_rep))."""
+    column, and ``undercovered``: coverage more than MC_SE_MULTIPLE Monte Carlo SEs below ``level`` (the SE of an
+    exactly nominal interval, :func:`mc_se` of ``level``)."""
     rules = list(RULES.values()) if rules is None else rules
     parts = []
     for rule in rules:
@@ -432,24 +485,26 @@ def coverage_by_rule(draws: MonteCarloDraws, rules=None, level: float = 0.95) ->
     return out
 
 
-def undercover_margin(n_rep: int, level: float = 0.95) -> float:
-    """Two Monte Carlo standard errors of an exactly nominal interval's coverage over ``n_rep`` re-draws,
-    2 sqrt(level (1 - level) / n_rep): a coverage further below ``level`` than this is told from chance."""
-    return float(2 * np.sqrt(level * (1 - level) / n_rep))
+def undercover_margin(n_rep: int, level: float = NOMINAL_LEVEL) -> float:
+    """MC_SE_MULTIPLE (two) Monte Carlo standard errors of an exactly nominal interval's coverage (a share 0–1) over
+    ``n_rep`` re-draws, 2 sqrt(level (1 - level) / n_rep): a coverage further below ``level`` than this is told from
+    chance."""
+    return float(MC_SE_MULTIPLE * mc_se(level, n_rep))
 
 
 CHANCE_UNDER = 0.0228
-"""Chance that an exactly nominal interval's Monte Carlo coverage falls more than two Monte Carlo standard errors
-below its level (normal approximation, Phi(-2) = 0.02275, as the book has always rounded it)."""
+"""Chance that an exactly nominal interval's Monte Carlo coverage falls more than MC_SE_MULTIPLE (two) Monte Carlo
+standard errors below its level (normal approximation, Phi(-2) = 0.02275, as the book has always rounded it)."""
 
 
 @dataclass(frozen=True)
 class CoverageSummary:
     """One inference rule's coverage over the coefficients with a true value in a Monte Carlo (the rows of
-    :func:`coverage_by_rule` for that rule): the median and the lowest coverage, the worst-covered term, how many
-    are more than two Monte Carlo SEs below the level (``n_under``, and ``expected_under`` of them by chance alone
-    if every interval were exactly nominal), and the per-term coverage and rejection rates of coefficient = 0
-    (``null_rejection``: those of the terms whose true value is 0, i.e. the test's size)."""
+    :func:`coverage_by_rule` for that rule): the median and the lowest coverage (shares 0–1), the worst-covered
+    term, how many are more than MC_SE_MULTIPLE Monte Carlo SEs below the level (``n_under``, and
+    ``expected_under`` of them by chance alone if every interval were exactly nominal), and the per-term coverage
+    and rejection rates (shares 0–1) of coefficient = 0 (``null_rejection``: those of the terms whose true value is
+    0, i.e. the test's size)."""
 
     rule: str
     n_terms: int
@@ -483,28 +538,47 @@ def coverage_summary(cover: pd.DataFrame, rule: str) -> CoverageSummary:
     )
 
 
-def coverage_verdict(coverage: float, mc_se: float, level: float = 0.95) -> str:
-    """Where one coefficient's Monte Carlo coverage stands to ``level``, judged by its own Monte Carlo SE
-    ``mc_se``: 'within' (at most two SEs away), 'below' or 'above'."""
-    if abs(coverage - level) <= 2 * mc_se:
+def coverage_verdict(coverage: float, coverage_se: float, level: float = NOMINAL_LEVEL) -> str:
+    """Where one coefficient's Monte Carlo ``coverage`` (a share 0–1) stands to ``level``, judged by its own Monte
+    Carlo SE ``coverage_se``: 'within' (at most MC_SE_MULTIPLE SEs away), 'below' or 'above'."""
+    if abs(coverage - level) <= MC_SE_MULTIPLE * coverage_se:
         return "within"
     return "below" if coverage < level else "above"
 
 
-def monte_carlo_summary(mc: pd.DataFrame) -> pd.DataFrame:
-    """Bias, spread, mean SE, coverage and power with their Monte Carlo standard errors (one row each), from the
-    per-replication rows of :meth:`MonteCarloDraws.replications`."""
+@dataclass(frozen=True)
+class MonteCarloValue:
+    """One quantity of a Monte Carlo and its Monte Carlo standard error (NaN when it has none, e.g. one re-draw)."""
+
+    value: float
+    mc_se: float
+
+
+@dataclass(frozen=True)
+class MonteCarloSummary:
+    """One coefficient over the re-draws of a Monte Carlo: ``bias`` of the estimate (mean minus truth), ``sd`` of
+    the estimates, ``mean_se`` (the mean standard error), ``coverage`` of the NOMINAL_LEVEL intervals and
+    ``rejection`` of coefficient = 0 at the book's level (both shares 0–1), each with its Monte Carlo SE."""
+
+    bias: MonteCarloValue
+    sd: MonteCarloValue
+    mean_se: MonteCarloValue
+    coverage: MonteCarloValue
+    rejection: MonteCarloValue
+
+
+def monte_carlo_summary(mc: pd.DataFrame) -> MonteCarloSummary:
+    """:class:`MonteCarloSummary` from the per-replication rows of :meth:`MonteCarloDraws.replications`."""
     r = len(mc)
     sd = mc["estimate"].std(ddof=1) if r > 1 else np.nan
     cover, reject = mc["covered"].mean(), mc["rejected"].mean()
-    rows = [
-        ("Bias of the estimate", mc["estimate"].mean() - mc["truth"].iloc[0], sd / np.sqrt(r)),
-        ("Standard deviation of the estimates", sd, sd / np.sqrt(2 * (r - 1)) if r > 1 else np.nan),
-        ("Mean standard error", mc["se"].mean(), mc["se"].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan),
-        ("Coverage of the 95 % intervals", cover, np.sqrt(cover * (1 - cover) / r)),
-        ("Rejection rate at 5 %", reject, np.sqrt(reject * (1 - reject) / r)),
-    ]
-    return pd.DataFrame(rows, columns=["quantity", "value", "mc_se"])
+    return MonteCarloSummary(
+        bias=MonteCarloValue(mc["estimate"].mean() - mc["truth"].iloc[0], sd / np.sqrt(r)),
+        sd=MonteCarloValue(sd, sd / np.sqrt(2 * (r - 1)) if r > 1 else np.nan),
+        mean_se=MonteCarloValue(mc["se"].mean(), mc["se"].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan),
+        coverage=MonteCarloValue(cover, mc_se(cover, r)),
+        rejection=MonteCarloValue(reject, mc_se(reject, r)),
+    )
 
 
 def most_influential_choice(
@@ -512,7 +586,7 @@ def most_influential_choice(
 ) -> tuple[str, pd.Series]:
     """Of the specification curve's analyst ``choices`` (columns of ``curve``), the one whose options move the share
     of specifications with ``flag`` the most (largest max - min of the shares by option; the first on ties), and
-    those shares by option."""
+    those shares (0–1) by option."""
     shares = {c: curve.groupby(c)[flag].mean() for c in choices}
     spread = {c: s.max() - s.min() for c, s in shares.items()}
     driver = max(spread, key=spread.get)
@@ -523,7 +597,8 @@ def most_influential_choice(
 class PowerCheck:
     """Simulated power against power calculated for the same test (t on the Satterthwaite df) from two standard
     errors: the spread of the re-drawn estimates (``calculated_design``, on the re-draws' mean df) and one build's
-    own SE (``calculated_build``). ``gap_*``: how many Monte Carlo SEs of the simulated rate each lies from it."""
+    own SE (``calculated_build``). Every power is a share 0–1 (``simulated``: the re-draws' rejection rate, with its
+    Monte Carlo SE ``simulated_se``). ``gap_*``: how many Monte Carlo SEs of the simulated rate each lies from it."""
 
     simulated: float
     simulated_se: float
@@ -543,12 +618,11 @@ class PowerCheck:
 def power_check(replications: pd.DataFrame, effect: float, se: float, df: float) -> PowerCheck:
     """:class:`PowerCheck` from the per-replication rows of :meth:`MonteCarloDraws.replications` (true coefficient
     ``effect``) and one build's standard error ``se`` with ``df`` degrees of freedom."""
-    summary = monte_carlo_summary(replications).set_index("quantity")
-    reject, reject_se = summary.loc["Rejection rate at 5 %", ["value", "mc_se"]]
-    sd = summary.loc["Standard deviation of the estimates", "value"]
+    summary = monte_carlo_summary(replications)
+    sd = summary.sd.value
     return PowerCheck(
-        simulated=float(reject),
-        simulated_se=float(reject_se),
+        simulated=float(summary.rejection.value),
+        simulated_se=float(summary.rejection.mc_se),
         sd_estimates=float(sd),
         calculated_design=float(power(effect, sd, df=float(replications["df"].mean()))),
         calculated_build=float(power(effect, se, df=df)),
@@ -569,11 +643,16 @@ def power(effect: float | np.ndarray, se: float, alpha: float = SIGNIFICANCE_LEV
     return stats.nct.sf(t, df, size) + wrong_side
 
 
+TARGET_POWER = 0.8
+"""The power (0–1) a minimum detectable effect is detected with: the conventional 80 %."""
+
+
 def minimum_detectable_effect(
-    se: float, target_power: float = 0.8, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf
+    se: float, target_power: float = TARGET_POWER, alpha: float = SIGNIFICANCE_LEVEL, df: float = np.inf
 ) -> float:
-    """Smallest |effect| detected with ``target_power`` by a two-sided test at ``alpha`` (normal approximation, or
-    a t test on ``df`` degrees of freedom)."""
+    """Smallest |effect| detected with ``target_power`` by a two-sided test at ``alpha`` whose standard error is
+    ``se``: normal theory (z_(1-alpha/2) + z_power) se when ``df`` is infinite, otherwise the exact root of
+    :func:`power` for a t test on ``df`` degrees of freedom (noncentral t)."""
     if np.isinf(df):
         return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target_power)) * se)
     return float(optimize.brentq(lambda b: power(b, se, alpha, df) - target_power, 0.0, 10 * se))

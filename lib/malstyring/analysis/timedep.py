@@ -53,11 +53,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..data.panel import month_number
-from .inference import ARTICLE_RULE, BOOK_RULE, SIGNIFICANCE_LEVEL, InferenceRule
+from .inference import (
+    ARTICLE_RULE,
+    BOOK_RULE,
+    SIGNIFICANCE_LEVEL,
+    SMALL_SAMPLE_FACTORS,
+    InferenceRule,
+    critical_values,
+    t_tests,
+)
 from .models import OUTCOME, MixedFit, fit_mixed
+from .robustness import NOMINAL_LEVEL, TARGET_POWER, minimum_detectable_effect
 
 NULL_SLOPE = -0.5
 """Slope of the differenced residuals on their own lag when the errors are serially uncorrelated."""
@@ -193,43 +201,27 @@ class SerialCorrelationTest:
     def n_without_pair(self) -> int:
         return self.n_rows - self.n_pairs
 
-    def rho_interval(self, level: float = 0.95) -> tuple[float, float]:
+    def rho_interval(self, level: float = NOMINAL_LEVEL) -> tuple[float, float]:
         """Confidence interval for the implied autocorrelation (t on ``df`` degrees of freedom)."""
-        half = float(stats.t.ppf(0.5 + level / 2, self.df)) * self.rho_se
+        half = float(critical_values(level, self.df)) * self.rho_se
         return self.rho - half, self.rho + half
 
-    def detectable_rho(self, power: float = 0.8, alpha: float = SIGNIFICANCE_LEVEL) -> float:
-        """Smallest |autocorrelation| this test detects with ``power`` at level ``alpha`` (two-sided, t on ``df``
-        degrees of freedom, the standard error held at its estimate): what a non-rejection rules out."""
-        return float((stats.t.ppf(1 - alpha / 2, self.df) + stats.t.ppf(power, self.df)) * self.rho_se)
+    def detectable_rho(self, power: float = TARGET_POWER, alpha: float = SIGNIFICANCE_LEVEL) -> float:
+        """Smallest |autocorrelation| this test detects with ``power`` (0–1) at level ``alpha`` (two-sided, t on
+        ``df`` degrees of freedom, the standard error held at its estimate): what a non-rejection rules out. The
+        book's one minimum detectable effect, :func:`malstyring.analysis.robustness.minimum_detectable_effect`."""
+        return minimum_detectable_effect(self.rho_se, power, alpha, self.df)
 
     @property
     def rejects(self) -> bool:
         """No serial correlation rejected at the book's level."""
         return bool(self.p_value < SIGNIFICANCE_LEVEL)
 
-    def row(self) -> dict:
-        """One tidy row: the clustering and every number of the test."""
-        return {
-            "cluster": self.cluster,
-            "n_clusters": self.n_clusters,
-            "coefficient": self.coefficient,
-            "se": self.se,
-            "null": self.null,
-            "statistic": self.statistic,
-            "df": self.df,
-            "p": self.p_value,
-            "rho": self.rho,
-            "rho_se": self.rho_se,
-            "n_pairs": self.n_pairs,
-            "n_rows": self.n_rows,
-            "n_gaps": self.n_gaps,
-        }
-
 
 def slope_through_origin(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> tuple[float, float, int]:
-    """OLS of ``y`` on ``x`` without a constant, with the CR1 clustered standard error ``G/(G-1)`` times the sum
-    of squared cluster scores ``(sum_g x_g'u_g)^2`` over ``(x'x)^2``. Returns (slope, se, G)."""
+    """OLS of ``y`` on ``x`` without a constant, with the CR1 clustered standard error: CR1's small-sample factor
+    (``G/(G-1)``, :data:`SMALL_SAMPLE_FACTORS`) times the sum of squared cluster scores ``(sum_g x_g'u_g)^2`` over
+    ``(x'x)^2``. Returns (slope, se, G)."""
     sxx = float(x @ x)
     if sxx <= 0:
         raise ValueError("the lagged differences are all zero: no slope can be estimated")
@@ -238,7 +230,8 @@ def slope_through_origin(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> tu
     if n_groups < 2:
         raise ValueError("clustered standard errors need at least two clusters")
     scores = np.bincount(codes, weights=x * (y - slope * x), minlength=n_groups)
-    se = float(np.sqrt(n_groups / (n_groups - 1) * (scores @ scores))) / sxx
+    factor = SMALL_SAMPLE_FACTORS["CR1"](n_groups, len(y), 1)
+    se = float(np.sqrt(factor * (scores @ scores))) / sxx
     return slope, se, n_groups
 
 
@@ -279,14 +272,14 @@ def wooldridge_test(
         raise ValueError(f"Wooldridge test: offices must be nested in {cluster!r}")
     p = pairs.pairs
     slope, se, n_groups = slope_through_origin(p["diff"].to_numpy(), p["diff_lag"].to_numpy(), p[cluster].to_numpy())
-    statistic = (slope - NULL_SLOPE) / se
     df = float(n_groups - 1)
+    statistic, p_value = t_tests(slope - NULL_SLOPE, se, df)
     return SerialCorrelationTest(
         coefficient=slope,
         se=se,
-        statistic=statistic,
+        statistic=float(statistic),
         df=df,
-        p_value=float(2 * stats.t.sf(abs(statistic), df)),
+        p_value=float(p_value),
         cluster=cluster,
         n_clusters=n_groups,
         n_pairs=pairs.n_pairs,
@@ -296,7 +289,7 @@ def wooldridge_test(
     )
 
 
-def wooldridge_table(
+def wooldridge_tests(
     frame: pd.DataFrame,
     terms: list[str],
     clusters: tuple[str, ...] = ("county_id", "office_id"),
@@ -306,12 +299,13 @@ def wooldridge_table(
     county: str = "county_id",
     office: str = "office_id",
     time: str = "month",
-) -> pd.DataFrame:
-    """:func:`wooldridge_test` once per clustering (one model fit), as a tidy frame, one row per clustering."""
+) -> dict[str, SerialCorrelationTest]:
+    """:func:`wooldridge_test` once per clustering in ``clusters``, on one model fit (``fit``, or fitted here), by
+    clustering."""
     if fit is None:
         fit = fit_mixed(frame, list(terms), model="Wooldridge test", outcome=outcome, county=county, office=office)
     columns = {"outcome": outcome, "county": county, "office": office, "time": time}
-    return pd.DataFrame([wooldridge_test(frame, terms, c, fit=fit, **columns).row() for c in clusters])
+    return {c: wooldridge_test(frame, terms, c, fit=fit, **columns) for c in clusters}
 
 
 # --- the lagged outcome ------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..analysis.inference import ARTICLE_RULE, BOOK_RULE, SIGNIFICANCE_LEVEL, InferenceRule, stars
 from ..analysis.models import MixedFit
-from ..base.number_format import fmt, fmt_coef, percent
+from ..analysis.robustness import MC_SE_MULTIPLE
+from ..base.number_format import fmt, fmt_coef, integer, percent
 from ..data.reference import published_results
 from .tables import AGREE, DISAGREE, agreement
 
@@ -48,7 +49,7 @@ def level_text(level: float = SIGNIFICANCE_LEVEL) -> str:
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 month', '3 months', '0 months' (integers with thousands separators)."""
     word = singular if n == 1 else (plural or singular + "s")
-    return f"{n:,} {word}"
+    return f"{integer(n)} {word}"
 
 
 def join_words(items: list[str]) -> str:
@@ -68,10 +69,24 @@ def k_of_n(k: int, n: int, singular: str, plural: str | None = None) -> str:
     if n == 1:
         return f"the only {singular} is" if k == 1 else f"the only {singular} is not"
     if k == 0:
-        return f"none of the {n:,} {plural} is"
+        return f"none of the {integer(n)} {plural} is"
     if k == n:
-        return f"all {n:,} {plural} are" if n > 2 else f"both {plural} are"
-    return f"{k:,} of the {n:,} {plural} {'is' if k == 1 else 'are'}"
+        return f"all {integer(n)} {plural} are" if n > 2 else f"both {plural} are"
+    return f"{integer(k)} of the {integer(n)} {plural} {'is' if k == 1 else 'are'}"
+
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+"""Small whole numbers as the prose spells them."""
+
+
+def number_word(n: int) -> str:
+    """'two' for 2 (up to ten), '12' beyond."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else integer(n)
+
+
+MC_SES = f"{number_word(MC_SE_MULTIPLE)} Monte Carlo standard errors"
+"""The distance by which the book judges a Monte Carlo share against its reference, in words
+(:data:`malstyring.analysis.robustness.MC_SE_MULTIPLE`)."""
 
 
 # --- sign, significance, comparison -------------------------------------------------------------------------------
@@ -112,10 +127,13 @@ def compare(a: float, b: float, digits: int = 3) -> str:
     return "larger than" if a > b else "smaller than" if a < b else "the same as"
 
 
-def compare_size(a: float, b: float, digits: int = 3) -> str:
-    """Compare absolute sizes: 'larger in size than', 'smaller in size than', 'the same size as'."""
-    word = compare(abs(a), abs(b), digits)
-    return {"larger than": "larger in size than", "smaller than": "smaller in size than"}.get(word, "the same size as")
+def same_reading(
+    estimate_a: float, p_a: float, estimate_b: float, p_b: float, level: float = SIGNIFICANCE_LEVEL
+) -> bool:
+    """Whether two estimates read alike: the same sign (zero is a sign of its own) and both significant or both not
+    at ``level``."""
+    same_sign = np.sign(estimate_a) == np.sign(estimate_b)
+    return bool(same_sign and is_significant(p_a, level) == is_significant(p_b, level))
 
 
 def change_phrase(base_estimate: float, base_p: float, estimate: float, p: float) -> str:

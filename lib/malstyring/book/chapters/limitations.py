@@ -5,18 +5,20 @@ inference rule (the same re-draws as the robustness chapter's, summarised by the
 import pandas as pd
 from myst_nb import glue
 
-from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL
+from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, covers
 from ...analysis.models import MixedFit, fit_model
 from ...analysis.operationalise import build_frame
 from ...analysis.robustness import (
+    NOMINAL_LEVEL,
     CoverageSummary,
     chapter_seeds,
     coverage_by_rule,
     coverage_summary,
+    extreme_shares,
     monte_carlo_draws,
     undercover_margin,
 )
-from ...base.number_format import fmt, fmt_coef, integer, percent
+from ...base.number_format import fmt, fmt_coef, integer, percent, percentage_points
 from ...data.loading import load_raw
 from ...data.provenance import is_synthetic, read_manifest
 from ...data.reference import variables
@@ -25,7 +27,7 @@ from ..figures import glue_figure, plot_coverage_by_rule, use_book_style
 from ..notices import data_notice
 from ..page import Page
 from ..parameters import check_parameters
-from ..words import count, join_words, k_of_n, p_value
+from ..words import MC_SES, count, join_words, k_of_n, p_value
 
 
 def build(data_dir: str, seed: int, n_replications: int, n_jobs: int) -> Page:
@@ -45,7 +47,7 @@ def build(data_dir: str, seed: int, n_replications: int, n_jobs: int) -> Page:
     glue_figure("fig-coverage", fig, rules_cover[["rule", "term", "coverage"]])
     glue("mc_effect", fmt(effect), display=False)
     glue("mc_n", count(n_replications, "time"), display=False)
-    glue("mc_threshold", fmt(100 * undercover_margin(n_replications), 1), display=False)
+    glue("mc_threshold", percentage_points(undercover_margin(n_replications)), display=False)
     _coverage_words(rules_cover)
     book = coverage_summary(rules_cover, BOOK_RULE.name)
     glue("null_check", _null_words(book, m3, book_tests) if synthetic else "", display=False)
@@ -54,10 +56,10 @@ def build(data_dir: str, seed: int, n_replications: int, n_jobs: int) -> Page:
 
 def _small_counts(frame: pd.DataFrame) -> None:
     """How often the share of exits to work is exactly 0 or 1, overall and among office-months with few exits."""
-    glue("extreme_share", percent(frame["to_work_share"].isin([0, 1]).mean()), display=False)
-    small = frame["exits"] <= 3
-    glue("small_share", percent(small.mean()), display=False)
-    glue("small_extreme", percent(frame.loc[small, "to_work_share"].isin([0, 1]).mean()), display=False)
+    extremes = extreme_shares(frame)
+    glue("extreme_share", percent(extremes.overall), display=False)
+    glue("small_share", percent(extremes.few_exits), display=False)
+    glue("small_extreme", percent(extremes.among_few_exits), display=False)
 
 
 def _truth_check(m3: MixedFit, book_tests: pd.DataFrame, effect: float | None) -> None:
@@ -79,8 +81,7 @@ def _truth_check(m3: MixedFit, book_tests: pd.DataFrame, effect: float | None) -
         display=False,
     )
     beta = true_coefficients(effect).reindex(m3.terms).dropna()
-    ci = book_tests.loc[beta.index]
-    miss = int(((beta < ci["low"]) | (beta > ci["high"])).sum())
+    miss = int((~covers(book_tests.loc[beta.index], beta)).sum())
     glue(
         "truth_check",
         f"In this build, the book's 95 % intervals (CR2, Satterthwaite df) miss the generator's true value for "
@@ -92,7 +93,7 @@ def _truth_check(m3: MixedFit, book_tests: pd.DataFrame, effect: float | None) -
 
 
 def _under_words(summary: CoverageSummary) -> str:
-    below = f"more than two Monte Carlo standard errors below {percent(0.95)}"
+    below = f"more than {MC_SES} below {percent(NOMINAL_LEVEL)}"
     return f"{k_of_n(summary.n_under, summary.n_terms, 'coefficient')} {below}"
 
 

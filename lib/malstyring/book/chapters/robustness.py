@@ -9,19 +9,23 @@ from myst_nb import glue
 
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, star_band
 from ...analysis.models import MixedFit, fit_mixed
-from ...analysis.operationalise import PARTIAL_TOLERANCE, FrameOptions, build_frame, covariates
+from ...analysis.operationalise import ATTAINMENT_CODINGS, PARTIAL_TOLERANCE, FrameOptions, build_frame, covariates
 from ...analysis.robustness import (
-    CODINGS,
     CONTROLS,
     LEADS,
     M3_TERMS,
+    MC_SE_MULTIPLE,
+    NOMINAL_LEVEL,
+    SAMPLE_RESTRICTIONS,
     SAMPLES,
     SE_TYPES,
     MonteCarloDraws,
+    MonteCarloValue,
     PowerCheck,
     add_index_lags,
     all_specs,
     ba_region_comparison,
+    ba_regions_crossing_counties,
     binomial_model,
     chapter_seeds,
     coverage_by_rule,
@@ -38,8 +42,8 @@ from ...analysis.robustness import (
     undercover_margin,
     variance_inflation,
 )
-from ...analysis.timedep import lagged_outcome_comparison, nickell_bias, wooldridge_test
-from ...base.number_format import fmt, fmt_p, integer, percent
+from ...analysis.timedep import lagged_outcome_comparison, nickell_bias, wooldridge_tests
+from ...base.number_format import degrees_of_freedom, fmt, fmt_p, integer, percent, percentage_points, signed
 from ...data.loading import RawData, load_raw
 from ...data.provenance import is_synthetic, read_manifest
 from ...data.reference import variables
@@ -50,6 +54,7 @@ from ..page import Page
 from ..parameters import check_parameters
 from ..tables import Markdown, book_table
 from ..words import (
+    MC_SES,
     change_phrase,
     compare,
     count,
@@ -67,6 +72,7 @@ from ..words import (
     published_text,
     rule_p_values,
     rule_tag,
+    same_reading,
     sign_word,
     significant_count_phrase,
 )
@@ -129,7 +135,7 @@ class _Frames:
 
     def __init__(self, raw: RawData):
         self.raw = raw
-        self.cov = {c: covariates(raw, FrameOptions(attainment=c)) for c in ("strict", "partial")}
+        self.cov = {c: covariates(raw, FrameOptions(attainment=c)) for c in ATTAINMENT_CODINGS}
 
     def __call__(self, **options) -> pd.DataFrame:
         opts = FrameOptions(**options)
@@ -173,8 +179,12 @@ def _headline(main: MixedFit, true_effect: float | None) -> pd.Series:
 # --- the article's own checks --------------------------------------------------------------------------------
 
 CHECKS = [
-    ("Without the smallest 20 % of offices", {"drop_smallest": 0.2}, "without the smallest fifth of offices"),
-    ("Without 2012", {"exclude_years": (2012,)}, "without 2012"),
+    (
+        "Without the smallest 20 % of offices",
+        SAMPLE_RESTRICTIONS["drop smallest 20%"],
+        "without the smallest fifth of offices",
+    ),
+    ("Without 2012", SAMPLE_RESTRICTIONS["drop 2012"], "without 2012"),
     ("Partial attainment in the index (the book's variant)", {"attainment": "partial"}, "with partial attainment"),
 ]
 """The article's restrictions and the book's partial coding: (table label, frame options, phrase)."""
@@ -249,8 +259,8 @@ def _ba_regions(raw: RawData, main_frame: pd.DataFrame, true_effect: float | Non
         f"{missing} left out of both models." if ba_missing else "Every office-month has a BA-region rate.",
         display=False,
     )
-    cross = raw["municipality_year"].merge(raw["offices"][["municipality_id", "county_id"]].drop_duplicates())
-    glue("ba_crossing", integer(int((cross.groupby("ba_region_id")["county_id"].nunique() > 1).sum())), display=False)
+    crossing = ba_regions_crossing_counties(raw["municipality_year"], raw["offices"])
+    glue("ba_crossing", integer(crossing), display=False)
     note = ""
     if true_effect is not None:
         note = (
@@ -281,7 +291,7 @@ SERIAL_NOTE = (
 
 def _serial_correlation(main_frame: pd.DataFrame, main: MixedFit, synthetic: bool) -> None:
     """Wooldridge's test for first-order serial correlation, clustered by county and by office."""
-    wt, wt_office = (wooldridge_test(main_frame, M3_TERMS, c, fit=main) for c in ("county_id", "office_id"))
+    wt, wt_office = wooldridge_tests(main_frame, M3_TERMS, ("county_id", "office_id"), fit=main).values()
     glue("wt_slope", fmt(wt.coefficient), display=False)
     glue("wt_stat", fmt(wt.statistic, 2), display=False)
     glue("wt_df", integer(wt.df), display=False)
@@ -328,7 +338,7 @@ def _lagged_outcome_table(lag: pd.DataFrame) -> Markdown:
             "Term": lag["term"].map({"index": "Index", "to_work_share_lag1": "Lagged outcome"}),
             "Estimate": lag["estimate"].map(fmt),
             "SE": lag["se"].map(fmt),
-            "df": lag["df"].map(lambda d: "∞" if np.isinf(d) else fmt(d, 1)),
+            "df": lag["df"].map(degrees_of_freedom),
             "p": lag["p"].map(fmt_p),
             "N": lag["n_obs"].map(integer),
         }
@@ -360,8 +370,7 @@ def _lagged_outcome(main_frame: pd.DataFrame, synthetic: bool) -> Markdown:
     for key, (term, rule) in claims.items():
         est, p = at.loc[("with the lagged outcome", rule.name, term), ["estimate", "p"]]
         glue_claim(key, est, p, f"{fmt(est)} ({p_value(p)}), {describe(est, p, rule=rule)}", rule=rule)
-    same = np.sign(before["estimate"]) == np.sign(after["estimate"])
-    same = same and is_significant(before["p"]) == is_significant(after["p"])
+    same = same_reading(before["estimate"], before["p"], after["estimate"], after["p"])
     reading = "leaves the reading of the index unchanged" if same else "changes the reading of the index"
     glue("lag_reading", reading, display=False)
     change = abs(after["estimate"] / same_rows["estimate"] - 1)
@@ -477,9 +486,9 @@ def _inference_table(main: MixedFit, boot: pd.DataFrame, n_boot: int) -> Markdow
     rows = []
     for label, vcov, df in INFERENCE_METHODS:
         t = main.tidy(vcov=vcov, df=df).loc["index"]
-        df_text = "∞" if np.isinf(t["df"]) else fmt(t["df"], 1)
         interval = f"[{fmt(t['low'])}, {fmt(t['high'])}]"
-        rows.append({"Method": label, "SE": fmt(t["se"]), "df": df_text, "p": fmt_p(t["p"]), "95 % interval": interval})
+        row = {"Method": label, "SE": fmt(t["se"]), "df": degrees_of_freedom(t["df"]), "p": fmt_p(t["p"])}
+        rows.append(row | {"95 % interval": interval})
     b = boot.loc["index"]
     rows.append(
         {"Method": f"Wild cluster restricted bootstrap (Webb weights, B = {integer(n_boot)})", "SE": "", "df": ""}
@@ -501,7 +510,7 @@ def _few_clusters(main: MixedFit, main_test: pd.Series, n_boot: int, streams: di
     p_boot = boot.loc["index", "p_boot"]
     glue("boot_p", p_value(p_boot), display=False)
     glue_claim("boot_claim", est, p_boot, describe(est, p_boot) + " (wild cluster bootstrap)")
-    agree = "agree" if is_significant(p_boot) == is_significant(main_test["p"]) else "disagree"
+    agree = "agree" if same_reading(est, p_boot, est, main_test["p"]) else "disagree"  # one estimate, two tests
     verdict = f"the bootstrap and the book's rule {agree} on significance at the {level_text()} level"
     glue("boot_verdict", verdict, display=False)
     glue("n_boot", integer(n_boot), display=False)
@@ -564,11 +573,11 @@ def _rules(rules_cover: pd.DataFrame, n_replications: int) -> Markdown:
     glue("rules_book_under", k_of_n(book.n_under, book.n_terms, "coefficient"), display=False)
     glue("rules_article_median", percent(article.median, 1), display=False)
     glue("rules_book_median", percent(book.median, 1), display=False)
-    glue("mc_threshold", fmt(100 * undercover_margin(n_replications), 1), display=False)
+    glue("mc_threshold", percentage_points(undercover_margin(n_replications)), display=False)
     return book_table(
         pd.DataFrame(rows),
         "Coverage of the 95 % intervals of Model 3's coefficients with a true value in the Monte Carlo, by rule: "
-        "median and lowest over the coefficients, the number more than two Monte Carlo standard errors below 95 %, "
+        f"median and lowest over the coefficients, the number more than {MC_SES} below 95 %, "
         "and for the index its coverage and how often it is significant at 5 %.",
         "tbl-rules",
         widths="40 12 10 12 13 13",
@@ -588,10 +597,13 @@ def _binomial(main_frame: pd.DataFrame, main: MixedFit, main_test: pd.Series) ->
     text = describe(binom["ame"], binom["ame_p"]) + " (county-clustered GEE errors, t on G − 1 df)"
     glue_claim("binom_claim", binom["ame"], binom["ame_p"], text)
     glue("binom_size", percent(abs(binom["ame"] / est)), display=False)
-    same_sign = np.sign(binom["ame"]) == np.sign(est)
-    same_sig = is_significant(binom["ame_p"]) == is_significant(main_test["p"])
-    agree = "agrees in sign and significance" if same_sig else "agrees in sign but not in significance"
-    glue("binom_agree", agree if same_sign else "disagrees in sign", display=False)
+    if same_reading(binom["ame"], binom["ame_p"], est, main_test["p"]):
+        agree = "agrees in sign and significance"
+    elif np.sign(binom["ame"]) == np.sign(est):
+        agree = "agrees in sign but not in significance"
+    else:
+        agree = "disagrees in sign"
+    glue("binom_agree", agree, display=False)
 
 
 # --- the specification curve -----------------------------------------------------------------------------------
@@ -632,7 +644,8 @@ def _specification_curve(raw: RawData, seed, n_boot: int, n_jobs: int, scheduler
         else "None of the four choices changes the share significant.",
         display=False,
     )
-    choices = {"sample": list(SAMPLES), "lag (months)": list(LEADS), "coding": list(CODINGS), "SE": list(SE_TYPES)}
+    choices = {"sample": SAMPLES, "lag (months)": LEADS, "coding": ATTAINMENT_CODINGS, "SE": SE_TYPES}
+    choices = {column: list(options) for column, options in choices.items()}
     line = "The dashed line is the true effect in the synthetic data." if truth is not None else ""
     glue("spec_truth_line", line, display=False)
     glue_figure("fig-specification-curve", plot_specification_curve(curve, choices, truth), curve)
@@ -641,52 +654,51 @@ def _specification_curve(raw: RawData, seed, n_boot: int, n_jobs: int, scheduler
 # --- what can this design detect? ------------------------------------------------------------------------------
 
 
-def _with_mcse(summary: pd.DataFrame, quantity: str, kind: str) -> str:
+def _with_mcse(quantity: MonteCarloValue, kind: str) -> str:
     """'+0.0013 (Monte Carlo SE 0.0010)' or '93.5 % (Monte Carlo SE 1.7 percentage points)'."""
-    value, mcse = summary.loc[quantity, ["value", "mc_se"]]
     show = {
-        "signed": lambda v: ("+" if v > 0 else "") + fmt(v, 4),
+        "signed": lambda v: signed(v, 4),
         "plain": lambda v: fmt(v, 4),
         "percent": lambda v: percent(v, 1),
     }[kind]
-    if not np.isfinite(mcse):
-        return show(value)
-    se = f"{fmt(mcse * 100, 1)} percentage points" if kind == "percent" else fmt(mcse, 4)
-    return f"{show(value)} (Monte Carlo SE {se})"
+    if not np.isfinite(quantity.mc_se):
+        return show(quantity.value)
+    se = f"{percentage_points(quantity.mc_se)} percentage points" if kind == "percent" else fmt(quantity.mc_se, 4)
+    return f"{show(quantity.value)} (Monte Carlo SE {se})"
 
 
 COVERAGE_VERDICTS = {
-    "within": "within two Monte Carlo standard errors of the nominal {nominal}",
-    "below": "below the nominal {nominal} by more than two Monte Carlo standard errors",
-    "above": "above the nominal {nominal} by more than two Monte Carlo standard errors",
+    "within": f"within {MC_SES} of the nominal {{nominal}}",
+    "below": f"below the nominal {{nominal}} by more than {MC_SES}",
+    "above": f"above the nominal {{nominal}} by more than {MC_SES}",
 }
 
 
 def _design(mc: MonteCarloDraws, main: MixedFit, main_test: pd.Series, mc_index_effect: float, n_rep: int) -> None:
     """The Monte Carlo of the design for the index (bias, spread, coverage, power) and the power figure."""
     mc_rows = mc.replications(BOOK_RULE)
-    summary = monte_carlo_summary(mc_rows).set_index("quantity")
+    summary = monte_carlo_summary(mc_rows)
     se_ref, df_ref = main_test["se"], main_test["df"]
     mde = minimum_detectable_effect(se_ref, df=df_ref)
     effects = np.linspace(-0.08, 0.08, 161)
     power_curve = power(effects, se_ref, df=df_ref)
     fig = plot_power(effects, power_curve, published("M3", "index")[0], mde)
     glue_figure("fig-power", fig, pd.DataFrame({"effect": effects, "power": power_curve}))
-    coverage, coverage_se = summary.loc["Coverage of the 95 % intervals", ["value", "mc_se"]]
-    verdict = COVERAGE_VERDICTS[coverage_verdict(coverage, coverage_se)].format(nominal=percent(0.95))
+    verdict = coverage_verdict(summary.coverage.value, summary.coverage.mc_se)
+    verdict = COVERAGE_VERDICTS[verdict].format(nominal=percent(NOMINAL_LEVEL))
     glue("mc_n", count(n_rep, "time"), display=False)
     glue("mc_truth", fmt(mc_index_effect), display=False)
-    glue("mc_bias", _with_mcse(summary, "Bias of the estimate", "signed"), display=False)
-    glue("mc_sd", _with_mcse(summary, "Standard deviation of the estimates", "plain"), display=False)
-    glue("mc_mean_se", _with_mcse(summary, "Mean standard error", "plain"), display=False)
-    glue("mc_coverage", _with_mcse(summary, "Coverage of the 95 % intervals", "percent"), display=False)
+    glue("mc_bias", _with_mcse(summary.bias, "signed"), display=False)
+    glue("mc_sd", _with_mcse(summary.sd, "plain"), display=False)
+    glue("mc_mean_se", _with_mcse(summary.mean_se, "plain"), display=False)
+    glue("mc_coverage", _with_mcse(summary.coverage, "percent"), display=False)
     glue("mc_coverage_verdict", verdict, display=False)
-    glue("mc_reject", _with_mcse(summary, "Rejection rate at 5 %", "percent"), display=False)
+    glue("mc_reject", _with_mcse(summary.rejection, "percent"), display=False)
     published_effect = published("M3", "index")[0]
     glue("power_published", percent(float(power(published_effect, se_ref, df=df_ref))), display=False)
     glue("published_size", fmt(published_effect), display=False)
     glue("mde", fmt(mde), display=False)
-    glue("mde_pp", fmt(mde * 100, 1), display=False)
+    glue("mde_pp", percentage_points(mde), display=False)
     glue("se_ref", fmt(se_ref, 4), display=False)
     glue("df_ref", fmt(df_ref, 1), display=False)
     _power_reconciled(power_check(mc_rows, mc_index_effect, se_ref, df_ref), se_ref)
@@ -701,11 +713,11 @@ def _power_reconciled(check: PowerCheck, se_ref: float) -> None:
     glue("mc_gap", fmt(check.gap_design, 1), display=False)
     glue(
         "power_reconciled",
-        "within two Monte Carlo standard errors of the simulated rate, so the calculation and the simulation agree "
-        "once they use the same ingredients"
-        if check.gap_design <= 2
-        else "more than two Monte Carlo standard errors from the simulated rate, so even with the same ingredients "
-        "the normal-theory calculation misses the simulation",
+        f"within {MC_SES} of the simulated rate, so the calculation and the simulation agree once they use the same "
+        "ingredients"
+        if check.gap_design <= MC_SE_MULTIPLE
+        else f"more than {MC_SES} from the simulated rate, so even with the same ingredients the normal-theory "
+        "calculation misses the simulation",
         display=False,
     )
     glue(
@@ -713,9 +725,8 @@ def _power_reconciled(check: PowerCheck, se_ref: float) -> None:
         f"The calculation from this build's standard error is {compare(check.calculated_build, check.simulated, 2)} "
         f"the simulated rate by {fmt(check.gap_build, 1)} Monte Carlo standard errors: one panel's standard error is "
         f"itself an estimate, here {compare(se_ref, check.sd_estimates, 4)} the spread of the re-drawn estimates."
-        if check.gap_build > 2
-        else "The calculation from this build's standard error is within two Monte Carlo standard errors of it as "
-        "well.",
+        if check.gap_build > MC_SE_MULTIPLE
+        else f"The calculation from this build's standard error is within {MC_SES} of it as well.",
         display=False,
     )
 
