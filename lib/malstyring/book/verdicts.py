@@ -17,7 +17,7 @@ the verdict no stronger than its evidence:
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..base.number_format import percent
+from ..base.number_format import percent, printed_percent
 from .words import join_words, k_of_n
 
 UNCOMMON_BELOW = 0.25
@@ -68,12 +68,9 @@ class LastYearRise:
     def end_points_rise(self) -> bool:
         """The last year's share is above the first year's (at the printed precision): the comparison that a
         reader of two years alone would make."""
-        return _printed(self.shares[self.last], self.digits) > _printed(self.shares[self.first], self.digits)
-
-
-def _printed(share: float, digits: int) -> float:
-    """A share as the book prints it, in percent with ``digits`` decimals."""
-    return round(share * 100, digits)
+        return printed_percent(self.shares[self.last], self.digits) > printed_percent(
+            self.shares[self.first], self.digits
+        )
 
 
 def last_year_rise(
@@ -87,13 +84,13 @@ def last_year_rise(
     years = sorted(shares)
     last = years[-1]
     earlier = years[:-1]
-    last_printed = _printed(shares[last], digits)
+    last_printed = printed_percent(shares[last], digits)
     return LastYearRise(
         shares=shares,
         digits=digits,
         uncommon_below=uncommon_below,
         common_before=tuple(y for y in earlier if shares[y] >= uncommon_below),
-        as_high_before=tuple(y for y in earlier if _printed(shares[y], digits) >= last_printed),
+        as_high_before=tuple(y for y in earlier if printed_percent(shares[y], digits) >= last_printed),
     )
 
 
