@@ -100,8 +100,8 @@ def percent_axis(ax, axis: str = "x") -> None:
 
 
 def plot_index_histogram(index: pd.Series):
-    """Figure 3: distribution of the goal-attainment index over all office-months, in the bins of
-    :data:`~malstyring.analysis.calibration.INDEX_BINS`."""
+    """Figure 3: distribution of the goal-attainment index (``index``: one share 0–1 per office-month) in the bins
+    of :data:`~malstyring.analysis.calibration.INDEX_BINS`, as shares of the office-months with a value."""
     fig, ax = new_figure(TEXT_WIDTH, 3.4)
     bins = INDEX_BINS
     counts, _ = np.histogram(index.dropna(), bins=bins)
@@ -124,7 +124,9 @@ def plot_index_histogram(index: pd.Series):
 
 
 def plot_index_by_year(index: pd.DataFrame):
-    """Figure 4: box plot of the index by year (box: middle half; whiskers: 1.5 IQR; bar: median; diamond: mean)."""
+    """Figure 4: box plot of the index (column index, share 0–1) by year (column year): box the middle half,
+    whiskers 1.5 IQR, bar the median, diamond the mean, and a line at
+    :data:`~malstyring.analysis.calibration.INDEX_HIGH`."""
     fig, ax = new_figure(TEXT_WIDTH, 3.4)
     years = sorted(index["year"].unique())
     data = [index.loc[index["year"] == y, "index"].dropna() for y in years]

@@ -95,7 +95,8 @@ def last_year_rise(
 
 
 def shares_by_year_text(shares: Mapping[int, float], digits: int = 1) -> str:
-    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015' (a dict or a pandas Series by year)."""
+    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015' from ``shares`` (year -> share 0–1, a
+    dict or a pandas Series by year)."""
     shares = {int(year): float(share) for year, share in shares.items()}
     return join_words([f"{percent(shares[year], digits)} in {year}" for year in sorted(shares)])
 
@@ -125,8 +126,9 @@ def last_year_rise_text(verdict: LastYearRise, subject: str, unit: str = "office
 
 
 def change_text(shares: Mapping[int, float], digits: int = 0) -> str:
-    """How a yearly share moves from the first year to the last, at the printed precision (``digits`` decimals of a
-    percent): 'rises from 58 % in 2012 to 55 % in 2015', 'falls from ...', or 'is 58 % in both 2012 and 2015'."""
+    """How a yearly share (year -> share 0–1) moves from the first year to the last, at the printed precision
+    (``digits`` decimals of a percent): 'rises from 55 % in 2012 to 58 % in 2015', 'falls from ...', or 'is 58 % in
+    both 2012 and 2015'."""
     shares = {int(year): float(share) for year, share in shares.items()}
     first, last = min(shares), max(shares)
     start, end = percent(shares[first], digits), percent(shares[last], digits)
