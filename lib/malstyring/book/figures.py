@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..analysis.calibration import INDEX_BINS, INDEX_HIGH
-from ..base.number_format import fmt, percent
+from ..base.number_format import fmt, integer, percent
 
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
@@ -400,7 +400,7 @@ def plot_coverage_by_rule(cover: pd.DataFrame, labels: dict[str, str], n_rep: in
         ax.scatter(values[low], i + jitter[rows][low], s=12, color=GREYS[0], zorder=3)
     ax.set_yticks(range(len(labels)), list(labels.values()))
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel(f"Share of {n_rep:,} re-draws whose {percent(level, 0)} interval holds the true coefficient")
+    ax.set_xlabel(f"Share of {integer(n_rep)} re-draws whose {percent(level, 0)} interval holds the true coefficient")
     percent_axis(ax, "x")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))
