@@ -21,13 +21,17 @@ from malstyring.analysis.calibration import (
     derive_tolerances,
     format_band,
     format_value,
+    icicles,
     in_article_band,
     index_quantities,
     index_summary,
     misses_above,
+    one_sd_effect,
     outside_article_band,
     read_spread,
     read_targets,
+    se_target_id,
+    se_target_parts,
     seeds_in_band,
     spread_summary,
     star_band_rows,
@@ -240,6 +244,9 @@ def test_the_headline_standard_error_is_in_its_star_band(values_by_seed, targets
         (0.06429, "ratio", "0.0643"),
         (1.0, "flag", "yes"),
         (-2399.96, "loglik", f"{MINUS}2,400.0"),
+        (0.01234, "se", "0.0123"),
+        (0.00003, "se", "0.000030"),  # would print as 0.0000: two significant digits, never 3e-05
+        (0.0, "share_diff", "0.0 pp"),
         (np.nan, "share", ""),
     ],
 )
@@ -302,15 +309,12 @@ def test_index_quantities_from_a_summary():
     assert index_quantities(IndexSummary(**{**s.__dict__, "modal_low": 0.6}))["index_modal_50_60"] == 0.0
 
 
-def test_index_quantities_are_what_the_report_measures(raw, values_by_seed):
-    from malstyring.analysis.operationalise import goal_attainment_index
-
-    q = index_quantities(index_summary(goal_attainment_index(raw["indicator_values"])))
-    assert pd.Series(q).to_dict() == pytest.approx(values_by_seed[DEFAULT_SEED][list(q)].to_dict())
-
-
 HAND_TARGETS = pd.DataFrame(
-    {"id": ["a", "b", "se_x", "se_y"], "article_low": [0.1, 0.0, 0.01, 0.02], "article_high": [0.2, 0.5, 0.02, 0.03]}
+    {
+        "id": ["a", "b", "se_M1_index", "se_M6_att_nae_follow_up_6m"],
+        "article_low": [0.1, 0.0, 0.01, 0.02],
+        "article_high": [0.2, 0.5, 0.02, 0.03],
+    }
 )
 
 
@@ -322,23 +326,27 @@ def test_article_band_includes_its_ends():
         False,
         False,
     ]
-    assert outside_article_band({"b": 0.9, "a": 0.15, "se_x": 0.5}, HAND_TARGETS) == ["b", "se_x"]
+    assert outside_article_band({"b": 0.9, "a": 0.15, "se_M1_index": 0.5}, HAND_TARGETS) == ["b", "se_M1_index"]
     assert outside_article_band({}, HAND_TARGETS) == []
 
 
 def test_star_bands_are_judged_against_the_article_band_not_the_tolerance():
     report = pd.DataFrame(
         {
-            "id": ["a", "se_x", "se_y"],
+            "id": ["a", "se_M1_index", "se_M6_att_nae_follow_up_6m"],
             "unit": ["share", "se", "se"],
             "value": [0.15, 0.019, 0.031],
-            "low": [0.1, 0.015, 0.02],  # se_x's tolerance is cut to the spread; its article band is wider
+            "low": [0.1, 0.015, 0.02],  # se_M1_index's tolerance is cut to the spread; its article band is wider
             "high": [0.2, 0.018, 0.03],
             "generator": ["meets", "partly", "misses"],
         }
     )
     rows = star_band_rows(report, HAND_TARGETS)
-    assert rows["id"].tolist() == ["se_x", "se_y"]
+    assert rows["id"].tolist() == ["se_M1_index", "se_M6_att_nae_follow_up_6m"]
+    assert rows["model"].tolist() == ["M1", "M6"]
+    assert rows["variable"].tolist() == ["index", "att_nae_follow_up_6m"]
+    # the variables file's English labels, as written there (not re-capitalised from a lower-cased target text)
+    assert rows["label"].tolist() == ["Goal-attainment index", "Target met: NAE users followed up in the last 6 months"]
     assert rows["band_low"].tolist() == [0.01, 0.02] and rows["band_high"].tolist() == [0.02, 0.03]
     assert rows["in_band"].tolist() == [True, False]  # 0.019 is outside the tolerance but inside the band
 
@@ -363,3 +371,37 @@ def test_seeds_in_band_and_misses_above_by_hand():
 def test_read_spread_is_the_long_table():
     spread = read_spread()
     assert list(spread.columns) == ["seed", "id", "value"] and spread["seed"].nunique() >= MIN_SPREAD_SEEDS
+
+
+def test_star_band_ids_are_read_back_into_model_and_variable():
+    assert se_target_parts(se_target_id("M6", "att_nae_follow_up_6m")) == ("M6", "att_nae_follow_up_6m")
+    assert se_target_parts("se_M3_index") == ("M3", "index")
+    for bad in ("M3_index", "se_M3", "se__index"):
+        with pytest.raises(ValueError, match="star-band target id"):
+            se_target_parts(bad)
+
+
+def test_icicles_by_hand():
+    rows = [  # office a: 0.70, 0.90, 0.75, missing; office b: 0.85, 0.95; office c: five months at 0.60
+        ("a", 0.70), ("a", 0.90), ("a", 0.75), ("a", np.nan), ("b", 0.85), ("b", 0.95), *[("c", 0.60)] * 5,
+    ]  # fmt: skip
+    journal = pd.DataFrame(rows, columns=["office_id", "value"]).assign(indicator="journal_24h")
+    other = pd.DataFrame({"office_id": ["b"], "value": [0.1], "indicator": ["contact_48h"]})  # not a journal month
+    found = icicles(pd.concat([journal, other], ignore_index=True))
+    # 10 months with a value (the missing one is no case), 7 of them below 0.80: a's 0.70 and 0.75, c's five
+    assert found.share == pytest.approx(7 / 10)
+    assert found.depth == pytest.approx((0.70 + 0.75 + 5 * 0.60) / 7)
+    assert found.journal_mean == pytest.approx((0.70 + 0.90 + 0.75 + 0.85 + 0.95 + 5 * 0.60) / 10)
+    assert found.offices_none == pytest.approx(1 / 3)  # b
+    assert found.offices_many == pytest.approx(1 / 3)  # c, with exactly five
+
+
+def test_one_sd_effect_is_the_coefficient_times_the_sd(frame_and_flow, default_fits_null_m1):
+    frame, m3 = frame_and_flow[0], default_fits_null_m1[1]["M3"]
+    x = frame["index"].to_numpy()
+    sd = np.sqrt(((x - x.mean()) ** 2).sum() / (len(x) - 1))
+    effect = one_sd_effect(m3, frame, "index")
+    assert effect["sd"] == pytest.approx(sd, rel=1e-12)
+    assert effect["estimate"] == pytest.approx(m3.coef["index"] * sd, rel=1e-12)
+    assert effect["se"] == pytest.approx(m3.se("CR1")["index"] * sd, rel=1e-12)
+    assert effect["low"] < effect["estimate"] < effect["high"]

@@ -1,4 +1,4 @@
-"""Verdicts on the article's year patterns (malstyring.verdicts), on hand-made shares."""
+"""Verdicts on the article's year patterns (malstyring.book.verdicts), on hand-made shares."""
 
 import pandas as pd
 import pytest
@@ -105,3 +105,13 @@ def test_band_verdict_counts_and_names_the_misses():
     assert band_verdict(3, ["a"], "share", "the article's description allows", "; ") == (
         "2 of the 3 shares are in the range the article's description allows (outside it: a)"
     )
+
+
+def test_printed_ties_are_compared_as_printed_not_as_round_does():
+    # 0.1225 prints as 12.3 % (halves up), but Python's round(12.25, 1) gives 12.2: by round(), 2015's 12.3 %
+    # would look higher than 2012's printed 12.3 %
+    verdict = last_year_rise({2012: 0.1225, 2013: 0.05, 2014: 0.05, 2015: 0.1230})
+    assert shares_by_year_text(verdict.shares, 1).startswith(f"12.3{NBSP}% in 2012")
+    assert not verdict.rises and verdict.as_high_before == (2012,) and not verdict.end_points_rise
+    text = last_year_rise_text(verdict, "Scores below 40 %")
+    assert "not more common in 2015 than in 2012" in text and "more common in 2015 than in any" not in text

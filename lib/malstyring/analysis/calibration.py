@@ -37,12 +37,12 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ..base.number_format import MINUS, integer, percent
+from ..base.number_format import MINUS, fmt, fmt_coef, integer, percent, signed
 from ..data.loading import RawData
 from ..data.panel import year_of
 from ..data.paths import REFERENCE_DIR
 from ..data.reference import published_results, variables
-from .inference import star_band
+from .inference import ARTICLE_RULE, star_band
 from .models import MixedFit
 from .operationalise import goal_attainment_index
 
@@ -56,6 +56,9 @@ MISSES_BELOW = 0.5
 """A check target is marked ``misses`` when fewer than this share of the spread seeds fall in its article band."""
 ICICLE_BELOW = 0.80
 """A journal 'icicle' month: share of journal entries made within 24 hours below 0.80 (Figure 6 drops to ~0.70)."""
+ICICLE_MANY = 5
+"""An office with 'many' icicles has at least this many icicle months (the article's 'others more often' has no
+number; the calibration target ``offices_5_icicles`` reads it as five)."""
 SUPPRESSED = "not shown (disclosure control)"
 
 
@@ -89,6 +92,8 @@ def _user_values(raw: RawData) -> dict[str, float]:
 INDEX_BINS = np.linspace(0, 1, 11)
 """Figure 3's bins of the goal-attainment index, ten of 10 points; as in ``np.histogram`` the last is closed
 ([90 %, 100 %]), so an office-month that met every target is counted."""
+INDEX_HIGH = 0.75
+"""A high goal attainment: the article's 'over 75 %' in its text to Figure 4, and the line drawn in that figure."""
 LAST_YEARS_BEFORE = (2012, 2013, 2014)
 """The years before 2015 that the article's 'more common in 2015' compares with."""
 
@@ -131,7 +136,7 @@ def index_summary(index: pd.DataFrame) -> IndexSummary:
         below_20=(values < 0.2).mean(),
         above_90=(values > 0.9).mean(),
         yearly_mean=values.groupby(by_year).mean(),
-        yearly_above_75=(values > 0.75).groupby(by_year).mean(),
+        yearly_above_75=(values > INDEX_HIGH).groupby(by_year).mean(),
         yearly_below_40=(values < 0.4).groupby(by_year).mean(),
     )
 
@@ -157,18 +162,49 @@ def _index_values(raw: RawData) -> dict[str, float]:
     return index_quantities(index_summary(goal_attainment_index(raw["indicator_values"])))
 
 
-def _journal_values(raw: RawData) -> dict[str, float]:
-    """Journal entries within 24 hours (shares 0–1) and its 'icicles' (months below ``ICICLE_BELOW``), Figure 6."""
-    iv = raw["indicator_values"]
-    journal = iv[iv["indicator"] == "journal_24h"].dropna(subset=["value"])
+@dataclass(frozen=True)
+class Icicles:
+    """The journal series and its 'icicles' (Figure 6): office-months whose share of journal entries made within
+    24 hours is below :data:`ICICLE_BELOW`. All fields are shares 0–1."""
+
+    journal_mean: float
+    """Mean share of journal entries within 24 hours over the office-months with a value."""
+    depth: float
+    """Mean journal share in the icicle months."""
+    share: float
+    """Share of office-months (with a value) that are icicle months."""
+    offices_none: float
+    """Share of offices with no icicle month."""
+    offices_many: float
+    """Share of offices with at least :data:`ICICLE_MANY` icicle months."""
+
+
+def icicles(indicator_values: pd.DataFrame) -> Icicles:
+    """The icicles of the ``journal_24h`` indicator in ``indicator_values`` (columns office_id, indicator, value).
+
+    Office-months without a journal value are left out of every share (a month with no value is not a month
+    without an icicle); an office with no value at all counts in none of the office shares."""
+    journal = indicator_values[indicator_values["indicator"] == "journal_24h"].dropna(subset=["value"])
     icicle = journal["value"] < ICICLE_BELOW
     per_office = icicle.groupby(journal["office_id"]).sum()
+    return Icicles(
+        journal_mean=journal["value"].mean(),
+        depth=journal.loc[icicle, "value"].mean(),
+        share=icicle.mean(),
+        offices_none=(per_office == 0).mean(),
+        offices_many=(per_office >= ICICLE_MANY).mean(),
+    )
+
+
+def _journal_values(raw: RawData) -> dict[str, float]:
+    """Journal entries within 24 hours (shares 0–1) and its 'icicles', Figure 6 (:func:`icicles`)."""
+    found = icicles(raw["indicator_values"])
     return {
-        "journal_mean": journal["value"].mean(),
-        "icicle_depth": journal.loc[icicle, "value"].mean(),
-        "icicle_share": icicle.mean(),
-        "offices_no_icicle": (per_office == 0).mean(),
-        "offices_5_icicles": (per_office >= 5).mean(),
+        "journal_mean": found.journal_mean,
+        "icicle_depth": found.depth,
+        "icicle_share": found.share,
+        "offices_no_icicle": found.offices_none,
+        "offices_5_icicles": found.offices_many,
     }
 
 
@@ -222,7 +258,17 @@ def calibration_values(
 
 
 def se_target_id(model: str, variable: str) -> str:
+    """The target id of the star-implied band on ``variable``'s standard error in ``model``: 'se_M3_index'."""
     return f"se_{model}_{variable}"
+
+
+def se_target_parts(target_id: str) -> tuple[str, str]:
+    """The model and variable of a star-band target id (the inverse of :func:`se_target_id`; model names hold no
+    underscore): 'se_M3_index' -> ('M3', 'index')."""
+    model, _, variable = target_id.removeprefix("se_").partition("_")
+    if not target_id.startswith("se_") or not model or not variable:
+        raise ValueError(f"{target_id!r} is not a star-band target id (se_<model>_<variable>)")
+    return model, variable
 
 
 @cache
@@ -252,6 +298,20 @@ def star_band_targets() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=HAND_COLUMNS)
+
+
+# --- a coefficient in standard deviations ---------------------------------------------------------------------------
+
+
+def one_sd_effect(
+    fit: MixedFit, frame: pd.DataFrame, term: str, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df
+) -> pd.Series:
+    """The change in the fit's outcome (for the article's models a share 0–1) when ``term`` rises by one standard
+    deviation (ddof 1) of its values in ``frame``: ``sd``, then the fit's :meth:`~MixedFit.lincom` of sd × b
+    (estimate, se, df, t, p, low, high) under the rule (``vcov``, ``df``). Sets the article's per-unit coefficient
+    against the spread the data actually have."""
+    sd = float(frame[term].std())
+    return pd.concat([pd.Series({"sd": sd}), fit.lincom({term: sd}, vcov=vcov, df=df)])
 
 
 # --- targets and tolerances ----------------------------------------------------------------------------------------
@@ -362,28 +422,27 @@ def write_targets(targets: pd.DataFrame, path=TARGETS_FILE) -> None:
 
 def format_value(value: float, unit: str) -> str:
     """A value for display: counts and persons as integers, shares in % (one decimal), share differences in
-    percentage points, ratios with four decimals, flags as yes/no; a typographic minus throughout."""
+    percentage points, ratios with four decimals, flags as yes/no, standard errors with four decimals (two
+    significant digits where that would print 0.0000); a typographic minus throughout."""
     if value is None or not np.isfinite(value):
         return ""
     if unit in ("count", "persons"):
-        text = integer(round(value))
-    elif unit == "staff":
-        text = f"{value:,.0f} staff" if float(value).is_integer() else f"{value:,.1f} staff"
-    elif unit == "share":
-        text = percent(value, 1)
-    elif unit == "share_diff":
-        text = f"{100 * value:+.1f} pp"
-    elif unit == "ratio":
-        text = f"{value:.4f}"
-    elif unit == "flag":
-        text = "yes" if value == 1 else "no"
-    elif unit == "loglik":
-        text = f"{value:,.1f}"
-    elif unit == "se":
-        text = f"{value:.2g}" if 0 < abs(value) < 0.0001 else f"{value:.4f}"
-    else:
-        raise ValueError(f"unknown unit {unit!r}; allowed: {UNITS}")
-    return text.replace("-", MINUS)
+        return integer(round(value))
+    if unit == "staff":  # an office's mean staff: well under a thousand, so no thousands separator is needed
+        return f"{integer(value) if float(value).is_integer() else fmt(value, 1)} staff"
+    if unit == "share":
+        return percent(value, 1)
+    if unit == "share_diff":
+        return f"{signed(100 * value, 1)} pp"
+    if unit == "ratio":
+        return fmt(value, 4)
+    if unit == "flag":
+        return "yes" if value == 1 else "no"
+    if unit == "loglik":  # number_format has no decimal with thousands separators yet
+        return f"{value:,.1f}".replace("-", MINUS)
+    if unit == "se":
+        return fmt_coef(value, 4)
+    raise ValueError(f"unknown unit {unit!r}; allowed: {UNITS}")
 
 
 def article_text(text: str) -> str:
@@ -450,13 +509,25 @@ def calibration_report(
 def star_band_rows(report: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """The standard-error rows of a calibration report (unit ``se``), judged against the band the stars allow.
 
-    Adds ``band_low``–``band_high`` (the article band: what the stars allow) and ``in_band`` (this build's value
-    lies in it, ends included). The report's own ``low``–``high`` is the test tolerance, which for synthetic data is
-    cut to the generator's spread; the article's stars are read against the article band alone."""
+    Adds ``model`` and ``variable`` (from the target id), ``label`` (the variable's English label in the variables
+    file, or the variable's name where it has none), ``band_low``–``band_high`` (the article band: what the stars
+    allow) and ``in_band`` (this build's value lies in it, ends included). The report's own ``low``–``high`` is the
+    test tolerance, which for synthetic data is cut to the generator's spread; the article's stars are read against
+    the article band alone."""
     article = (calibration_targets() if targets is None else targets).set_index("id")
     bands = report[report["unit"] == "se"].reset_index(drop=True)
+    parts = [se_target_parts(target_id) for target_id in bands["id"]]
+    model, variable = [p[0] for p in parts], [p[1] for p in parts]
+    labels = variables().set_index("variable")["label_en"]
     band_low, band_high = bands["id"].map(article["article_low"]), bands["id"].map(article["article_high"])
-    return bands.assign(band_low=band_low, band_high=band_high, in_band=bands["value"].between(band_low, band_high))
+    return bands.assign(
+        model=model,
+        variable=variable,
+        label=[labels.get(v, v) for v in variable],
+        band_low=band_low,
+        band_high=band_high,
+        in_band=bands["value"].between(band_low, band_high),
+    )
 
 
 def seeds_in_band(spread: pd.DataFrame, target_id: str, low: float, high: float) -> tuple[int, int]:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..base.number_format import fmt, percent
+from ..analysis.calibration import INDEX_BINS, INDEX_HIGH
+from ..base.number_format import fmt, integer, percent
 
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
@@ -99,12 +100,14 @@ def percent_axis(ax, axis: str = "x") -> None:
 
 
 def plot_index_histogram(index: pd.Series):
-    """Figure 3: distribution of the goal-attainment index over all office-months, 10-point bins."""
+    """Figure 3: distribution of the goal-attainment index (``index``: one share 0–1 per office-month) in the bins
+    of :data:`~malstyring.analysis.calibration.INDEX_BINS`, as shares of the office-months with a value."""
     fig, ax = new_figure(TEXT_WIDTH, 3.4)
-    bins = np.linspace(0, 1, 11)
+    bins = INDEX_BINS
     counts, _ = np.histogram(index.dropna(), bins=bins)
     shares = counts / counts.sum()
-    ax.bar(bins[:-1] + 0.05, shares, width=0.09, color=GREYS[2], edgecolor=GREYS[0], linewidth=0.6)
+    width = np.diff(bins)
+    ax.bar(bins[:-1] + width / 2, shares, width=0.9 * width, color=GREYS[2], edgecolor=GREYS[0], linewidth=0.6)
     mean = index.mean()
     # the mean is named in the legend, so its label never collides with a bar
     ax.axvline(mean, color=ACCENT, linestyle="--", linewidth=1.4, label=f"Mean index ({percent(mean)})")
@@ -121,7 +124,9 @@ def plot_index_histogram(index: pd.Series):
 
 
 def plot_index_by_year(index: pd.DataFrame):
-    """Figure 4: box plot of the index by year (box: middle half; whiskers: 1.5 IQR; bar: median; diamond: mean)."""
+    """Figure 4: box plot of the index (column index, share 0–1) by year (column year): box the middle half,
+    whiskers 1.5 IQR, bar the median, diamond the mean, and a line at
+    :data:`~malstyring.analysis.calibration.INDEX_HIGH`."""
     fig, ax = new_figure(TEXT_WIDTH, 3.4)
     years = sorted(index["year"].unique())
     data = [index.loc[index["year"] == y, "index"].dropna() for y in years]
@@ -139,7 +144,7 @@ def plot_index_by_year(index: pd.DataFrame):
         showmeans=True,
         meanprops={"marker": "D", "markersize": 6, "markerfacecolor": "white", "markeredgecolor": ACCENT},
     )
-    ax.axhline(0.75, color=GREYS[1], linestyle=":", linewidth=1.2)
+    ax.axhline(INDEX_HIGH, color=GREYS[1], linestyle=":", linewidth=1.2)
     percent_axis(ax, "y")
     ax.set_ylabel("Goal-attainment index (%)")
     ax.set_xlabel("Year")
@@ -148,7 +153,7 @@ def plot_index_by_year(index: pd.DataFrame):
         mpl.lines.Line2D(
             [], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor=ACCENT, label="Mean"
         ),
-        mpl.lines.Line2D([], [], color=GREYS[1], linestyle=":", linewidth=1.2, label="75 %"),
+        mpl.lines.Line2D([], [], color=GREYS[1], linestyle=":", linewidth=1.2, label=percent(INDEX_HIGH)),
     ]
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
     ax.grid(axis="x", visible=False)
@@ -395,7 +400,7 @@ def plot_coverage_by_rule(cover: pd.DataFrame, labels: dict[str, str], n_rep: in
         ax.scatter(values[low], i + jitter[rows][low], s=12, color=GREYS[0], zorder=3)
     ax.set_yticks(range(len(labels)), list(labels.values()))
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel(f"Share of {n_rep:,} re-draws whose {percent(level, 0)} interval holds the true coefficient")
+    ax.set_xlabel(f"Share of {integer(n_rep)} re-draws whose {percent(level, 0)} interval holds the true coefficient")
     percent_axis(ax, "x")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.inference import BOOK_RULE, STAR_FATE, star_fate
-from ..base.number_format import MINUS, fmt, fmt_coef
+from ..base.number_format import fmt, fmt_coef, integer
 from ..data.reference import variables
 
 
@@ -230,19 +230,13 @@ def regression_table(comparison: pd.DataFrame, fits: dict, published: pd.DataFra
         out[f"{model} publ."] = pub
     out["Agree"] = ["\u00a0".join(a) for a in agree_cells]  # no-break space: the codes never wrap
     foot = []
-    for stat, label, digits in (
-        ("n_obs", "N", 0),
-        ("n_groups", "Counties", 0),
-        ("aic", "AIC", 0),
-        ("bic", "BIC", 0),
-        ("loglik", "Log likelihood", 0),
-    ):
+    statistics = {"n_obs": "N", "n_groups": "Counties", "aic": "AIC", "bic": "BIC", "loglik": "Log likelihood"}
+    for stat, label in statistics.items():
         row = {"Variable": label}
         for model in models:
-            value = fits[model].fit_statistics()[stat]
-            row[model] = f"{value:,.{digits}f}".replace("-", MINUS)
+            row[model] = integer(round(float(fits[model].fit_statistics()[stat])))
             p = published[(published["model"] == model) & (published["variable"] == stat)]
-            row[f"{model} publ."] = f"{float(p['value'].iloc[0]):,.0f}".replace("-", MINUS) if len(p) else ""
+            row[f"{model} publ."] = integer(round(float(p["value"].iloc[0]))) if len(p) else ""
         row["Agree"] = ""
         foot.append(row)
     return pd.concat([out, pd.DataFrame(foot)], ignore_index=True)

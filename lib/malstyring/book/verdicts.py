@@ -17,7 +17,7 @@ the verdict no stronger than its evidence:
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..base.number_format import percent
+from ..base.number_format import percent, printed_percent
 from .words import join_words, k_of_n
 
 UNCOMMON_BELOW = 0.25
@@ -68,12 +68,9 @@ class LastYearRise:
     def end_points_rise(self) -> bool:
         """The last year's share is above the first year's (at the printed precision): the comparison that a
         reader of two years alone would make."""
-        return _printed(self.shares[self.last], self.digits) > _printed(self.shares[self.first], self.digits)
-
-
-def _printed(share: float, digits: int) -> float:
-    """A share as the book prints it, in percent with ``digits`` decimals."""
-    return round(share * 100, digits)
+        return printed_percent(self.shares[self.last], self.digits) > printed_percent(
+            self.shares[self.first], self.digits
+        )
 
 
 def last_year_rise(
@@ -87,18 +84,19 @@ def last_year_rise(
     years = sorted(shares)
     last = years[-1]
     earlier = years[:-1]
-    last_printed = _printed(shares[last], digits)
+    last_printed = printed_percent(shares[last], digits)
     return LastYearRise(
         shares=shares,
         digits=digits,
         uncommon_below=uncommon_below,
         common_before=tuple(y for y in earlier if shares[y] >= uncommon_below),
-        as_high_before=tuple(y for y in earlier if _printed(shares[y], digits) >= last_printed),
+        as_high_before=tuple(y for y in earlier if printed_percent(shares[y], digits) >= last_printed),
     )
 
 
 def shares_by_year_text(shares: Mapping[int, float], digits: int = 1) -> str:
-    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015' (a dict or a pandas Series by year)."""
+    """'12.9 % in 2012, 21.5 % in 2013, 14.2 % in 2014 and 20.3 % in 2015' from ``shares`` (year -> share 0–1, a
+    dict or a pandas Series by year)."""
     shares = {int(year): float(share) for year, share in shares.items()}
     return join_words([f"{percent(shares[year], digits)} in {year}" for year in sorted(shares)])
 
@@ -128,8 +126,9 @@ def last_year_rise_text(verdict: LastYearRise, subject: str, unit: str = "office
 
 
 def change_text(shares: Mapping[int, float], digits: int = 0) -> str:
-    """How a yearly share moves from the first year to the last, at the printed precision (``digits`` decimals of a
-    percent): 'rises from 58 % in 2012 to 55 % in 2015', 'falls from ...', or 'is 58 % in both 2012 and 2015'."""
+    """How a yearly share (year -> share 0–1) moves from the first year to the last, at the printed precision
+    (``digits`` decimals of a percent): 'rises from 55 % in 2012 to 58 % in 2015', 'falls from ...', or 'is 58 % in
+    both 2012 and 2015'."""
     shares = {int(year): float(share) for year, share in shares.items()}
     first, last = min(shares), max(shares)
     start, end = percent(shares[first], digits), percent(shares[last], digits)

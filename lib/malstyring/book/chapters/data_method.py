@@ -251,7 +251,7 @@ def _glue_star_bands(bands: pd.DataFrame, synthetic: bool) -> None:
     glue("n_bands", count(len(bands), "starred coefficient"), display=False)
     glue("bands_within", k_of_n(int(bands["in_band"].sum()), len(bands), "standard error"), display=False)
     headline = bands.set_index("id").loc[HEADLINE_SE]
-    glue("headline_band", f"{headline['band_low']:.4f} to {headline['band_high']:.4f}", display=False)
+    glue("headline_band", format_band(headline["band_low"], headline["band_high"], "se"), display=False)
     glue("headline_se", headline["data"], display=False)
     glue("headline_where", "inside" if headline["in_band"] else "outside", display=False)
     if not synthetic:
@@ -283,8 +283,8 @@ def _star_band_table(bands: pd.DataFrame, synthetic: bool) -> Markdown:
     word = _within_word(synthetic)
     view = pd.DataFrame(
         {
-            "Coefficient": bands["target"].str.split(": SE of ").str[1].map(lambda t: t[:1].upper() + t[1:]),
-            "Model": bands["target"].str.split(":").str[0],
+            "Coefficient": bands["label"],
+            "Model": bands["model"],
             "Article": bands["article"],
             "Standard errors the stars allow": [
                 format_band(lo, hi, "se") for lo, hi in zip(bands["band_low"], bands["band_high"], strict=True)

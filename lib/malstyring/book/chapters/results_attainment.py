@@ -5,7 +5,7 @@ from myst_nb import glue
 
 from ...analysis.calibration import IndexSummary, in_article_band, index_quantities, index_summary, outside_article_band
 from ...analysis.operationalise import goal_attainment_index
-from ...base.number_format import integer, percent
+from ...base.number_format import integer, percent, printed_percent
 from ...data.loading import load_raw
 from ...data.panel import year_of
 from ...data.reference import active_indicator_counts
@@ -51,7 +51,7 @@ def _glue_distribution(summary: IndexSummary) -> None:
     """Figure 3 in numbers, and how many of the article's statements about it the data bear out."""
     glue("n_index", integer(summary.n), display=False)
     glue("mean_index", percent(summary.mean), display=False)
-    glue("modal_range", f"{summary.modal_low * 100:.0f}–{percent(summary.modal_high)}", display=False)
+    glue("modal_range", f"{printed_percent(summary.modal_low)}–{percent(summary.modal_high)}", display=False)
     glue("modal_share", percent(summary.modal_share), display=False)
     glue("below_20", percent(summary.below_20, 1), display=False)
     glue("above_90", percent(summary.above_90, 1), display=False)

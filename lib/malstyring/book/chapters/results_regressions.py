@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
+from ...analysis.calibration import icicles, one_sd_effect
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, covers
 from ...analysis.models import MixedFit, convergence_report, fit_models, predict_at_means
 from ...analysis.operationalise import FrameOptions, build_frame
-from ...base.number_format import fmt, integer, percent
+from ...base.number_format import fmt, integer, percent, percentage_points, printed_percent
 from ...data.loading import load_raw
 from ...data.provenance import disclosure_control, is_synthetic, read_manifest
 from ...data.reference import published_results, variables
@@ -100,9 +101,6 @@ SUPPLIED_NOTES = {
     "icicle_origin": "The article's Figure 6 shows",
     "four_verdict": "",
 }
-ICICLE_LEVEL = 0.8
-"""A month's journal share below this is an "icicle" month."""
-ICICLE_MANY = 5
 OFFICES_PER_DECILE = 2
 
 
@@ -184,11 +182,10 @@ def _glue_index_models(fits: dict[str, MixedFit], frame: pd.DataFrame, lead: int
         glue_fit_claim(f"{name}_phrase", fit, "index")
         glue_agreement(f"{name}_vs_article", fit, "index")
         glue(f"pub_{name}_index", published_text(model, "index"), display=False)
-    sd_index = frame["index"].std()
-    glue("sd_index", fmt(sd_index, 2), display=False)
-    sd_effect = fits["M3"].coef["index"] * sd_index * 100
-    glue("m3_index_sd_effect", fmt(abs(sd_effect), 1), display=False)
-    glue("m3_index_sd_direction", "higher" if sd_effect > 0 else "lower", display=False)
+    sd_effect = one_sd_effect(fits["M3"], frame, "index")
+    glue("sd_index", fmt(sd_effect["sd"], 2), display=False)
+    glue("m3_index_sd_effect", percentage_points(abs(sd_effect["estimate"]), 1), display=False)
+    glue("m3_index_sd_direction", "higher" if sd_effect["estimate"] > 0 else "lower", display=False)
 
 
 def _glue_model_3(m2: MixedFit, m3: MixedFit) -> None:
@@ -293,7 +290,7 @@ def _glue_prediction(m3: MixedFit, frame: pd.DataFrame) -> None:
     glue("mean_journal", percent(mean_journal), display=False)
     glue("pred_at_mean", percent(at_mean, 1), display=False)
     glue("pred_at_70", percent(at_70, 1), display=False)
-    gap = round(at_mean * 100, 1) - round(at_70 * 100, 1)  # as the reader sees them
+    gap = float(printed_percent(at_mean, 1) - printed_percent(at_70, 1))  # as the reader sees them, in points
     glue("pred_gap", fmt(abs(gap), 1), display=False)
     glue("pred_gap_direction", "higher" if gap > 0 else "lower", display=False)
     fig = plot_prediction(pred, term, mean_journal, "Share of journal entries within 24 hours")
@@ -302,13 +299,12 @@ def _glue_prediction(m3: MixedFit, frame: pd.DataFrame) -> None:
 
 def _glue_icicles(raw, data_dir: str, seed: int, min_persons: int) -> None:
     """The article's Figure 6: journal series of offices drawn by size decile (under disclosure control), and how
-    often offices' months fall below the icicle level."""
+    often offices' months fall below the icicle level (:data:`~malstyring.analysis.calibration.ICICLE_BELOW`)."""
     journal = raw["indicator_values"].query("indicator == 'journal_24h'")[["office_id", "month", "value"]]
-    low = journal["value"] < ICICLE_LEVEL
-    drops = low.groupby(journal["office_id"]).sum()
-    glue("icicle_share", percent(low.mean(), 1), display=False)
-    glue("icicle_none", percent((drops == 0).mean()), display=False)
-    glue("icicle_many", percent((drops >= ICICLE_MANY).mean()), display=False)
+    found = icicles(raw["indicator_values"])
+    glue("icicle_share", percent(found.share, 1), display=False)
+    glue("icicle_none", percent(found.offices_none), display=False)
+    glue("icicle_many", percent(found.offices_many), display=False)
     control = disclosure_control(data_dir)
     labels, n_hidden = draw_shown_offices(
         raw["offices"], raw["office_month"], OFFICES_PER_DECILE, seed, min_persons if control else None
