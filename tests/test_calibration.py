@@ -26,7 +26,6 @@ from malstyring.analysis.calibration import (
     index_quantities,
     index_summary,
     misses_above,
-    one_sd_effect,
     outside_article_band,
     read_spread,
     read_targets,
@@ -400,6 +399,8 @@ def test_one_sd_effect_is_the_coefficient_times_the_sd(frame_and_flow, default_f
     frame, m3 = frame_and_flow[0], default_fits_null_m1[1]["M3"]
     x = frame["index"].to_numpy()
     sd = np.sqrt(((x - x.mean()) ** 2).sum() / (len(x) - 1))
+    from malstyring.analysis.models import one_sd_effect
+
     effect = one_sd_effect(m3, frame, "index")
     assert effect["sd"] == pytest.approx(sd, rel=1e-12)
     assert effect["estimate"] == pytest.approx(m3.coef["index"] * sd, rel=1e-12)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from malstyring.base.number_format import degrees_of_freedom, percent, percentage_points, printed_percent, signed
+from malstyring.base.number_format import degrees_of_freedom, fmt, percent, percentage_points, printed_percent, signed
 
 MINUS = "\u2212"
 
@@ -31,3 +31,4 @@ def test_percentage_points_signed_and_degrees_of_freedom():
     assert percentage_points(-0.0234, 2) == f"{MINUS}2.34"
     assert signed(0.36, 2) == "+0.36" and signed(-0.05, 3) == f"{MINUS}0.050" and signed(0.0, 2) == "0.00"
     assert degrees_of_freedom(float("inf")) == "∞" and degrees_of_freedom(16.64) == "16.6"
+    assert fmt(-2364.26, 1, grouped=True) == f"{MINUS}2,364.3" and fmt(-2364.26, 1) == f"{MINUS}2364.3"

@@ -42,7 +42,7 @@ from ..data.loading import RawData
 from ..data.panel import year_of
 from ..data.paths import REFERENCE_DIR
 from ..data.reference import published_results, variables
-from .inference import ARTICLE_RULE, star_band
+from .inference import star_band
 from .models import MixedFit
 from .operationalise import goal_attainment_index
 
@@ -63,6 +63,12 @@ SUPPRESSED = "not shown (disclosure control)"
 
 
 # --- the measured values -------------------------------------------------------------------------------------------
+
+
+def share_exactly_0_or_1(shares: pd.Series) -> float:
+    """The share (0–1) of the values of ``shares`` that are exactly 0 or 1 (what a linear model of a share meets at
+    its bounds)."""
+    return float(shares.isin([0, 1]).mean())
 
 
 def _office_values(raw: RawData) -> dict[str, float]:
@@ -214,7 +220,7 @@ def _frame_values(frame: pd.DataFrame) -> dict[str, float]:
     return {
         "n_observations": len(frame),
         "mean_share_to_work": share.mean(),
-        "share_exactly_0_or_1": share.isin([0, 1]).mean(),
+        "share_exactly_0_or_1": share_exactly_0_or_1(share),
         "att_contact_48h": frame["att_contact_48h"].mean(),
         "att_employer_assistance": frame["att_employer_assistance"].mean(),
         "att_nae_follow_up_6m": frame["att_nae_follow_up_6m"].mean(),
@@ -298,20 +304,6 @@ def star_band_targets() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=HAND_COLUMNS)
-
-
-# --- a coefficient in standard deviations ---------------------------------------------------------------------------
-
-
-def one_sd_effect(
-    fit: MixedFit, frame: pd.DataFrame, term: str, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df
-) -> pd.Series:
-    """The change in the fit's outcome (for the article's models a share 0–1) when ``term`` rises by one standard
-    deviation (ddof 1) of its values in ``frame``: ``sd``, then the fit's :meth:`~MixedFit.lincom` of sd × b
-    (estimate, se, df, t, p, low, high) under the rule (``vcov``, ``df``). Sets the article's per-unit coefficient
-    against the spread the data actually have."""
-    sd = float(frame[term].std())
-    return pd.concat([pd.Series({"sd": sd}), fit.lincom({term: sd}, vcov=vcov, df=df)])
 
 
 # --- targets and tolerances ----------------------------------------------------------------------------------------
@@ -439,7 +431,7 @@ def format_value(value: float, unit: str) -> str:
     if unit == "flag":
         return "yes" if value == 1 else "no"
     if unit == "loglik":  # number_format has no decimal with thousands separators yet
-        return f"{value:,.1f}".replace("-", MINUS)
+        return fmt(value, 1, grouped=True)
     if unit == "se":
         return fmt_coef(value, 4)
     raise ValueError(f"unknown unit {unit!r}; allowed: {UNITS}")

@@ -842,6 +842,17 @@ def fit_models(frame: pd.DataFrame, models=MODELS, verbose: bool = False) -> dic
     return fits
 
 
+def one_sd_effect(
+    fit: MixedFit, frame: pd.DataFrame, term: str, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df
+) -> pd.Series:
+    """The change in the fit's outcome (for the article's models a share 0–1) when ``term`` rises by one standard
+    deviation (ddof 1) of its values in ``frame``: ``sd``, then the fit's :meth:`~MixedFit.lincom` of sd × b
+    (estimate, se, df, t, p, low, high) under the rule (``vcov``, ``df``). Sets the article's per-unit coefficient
+    against the spread the data actually have."""
+    sd = float(frame[term].std())
+    return pd.concat([pd.Series({"sd": sd}), fit.lincom({term: sd}, vcov=vcov, df=df)])
+
+
 def predict_at_means(
     fit: MixedFit,
     frame: pd.DataFrame,

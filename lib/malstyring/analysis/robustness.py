@@ -30,6 +30,7 @@ from ..synthetic import generator
 from ..synthetic import parameters as generator_parameters
 from ..synthetic.generator import draw_outcome_shares, true_coefficients, true_outcome_mean
 from . import inference, models
+from .calibration import share_exactly_0_or_1
 from .inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, InferenceRule, critical_values, t_tests
 from .models import Design, fit_design, fit_mixed, model_terms
 from .operationalise import ATTAINMENT_CODINGS, FrameOptions, build_frame, covariates
@@ -89,12 +90,6 @@ class ExtremeShares:
     overall: float
     few_exits: float
     among_few_exits: float
-
-
-def share_exactly_0_or_1(shares: pd.Series) -> float:
-    """The share (0–1) of the values of ``shares`` that are exactly 0 or 1 (what a linear model of a share meets at
-    its bounds)."""
-    return float(shares.isin([0, 1]).mean())
 
 
 def extreme_shares(frame: pd.DataFrame, few_exits: int = FEW_EXITS) -> ExtremeShares:

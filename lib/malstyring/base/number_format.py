@@ -13,11 +13,12 @@ MINUS = "\u2212"
 """The typographic minus sign."""
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    """A number with fixed decimals ('' for missing) and a typographic minus, which never breaks across lines."""
+def fmt(x: float, digits: int = 3, grouped: bool = False) -> str:
+    """A number with fixed decimals ('' for missing) and a typographic minus, which never breaks across lines;
+    ``grouped``: with thousands separators ('−2,364.3', for log likelihoods)."""
     if x is None or not np.isfinite(x):
         return ""
-    return f"{x:.{digits}f}".replace("-", MINUS)
+    return f"{x:{',' if grouped else ''}.{digits}f}".replace("-", MINUS)
 
 
 def printed_percent(share: float, digits: int = 0) -> Decimal:

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from ...analysis.calibration import icicles, one_sd_effect
+from ...analysis.calibration import icicles
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, covers
-from ...analysis.models import MixedFit, convergence_report, fit_models, predict_at_means
+from ...analysis.models import MixedFit, convergence_report, fit_models, one_sd_effect, predict_at_means
 from ...analysis.operationalise import FrameOptions, build_frame
 from ...base.number_format import fmt, integer, percent, percentage_points, printed_percent
 from ...data.loading import load_raw
