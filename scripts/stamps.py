@@ -30,8 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from malstyring.data.provenance import sha256_file
-from malstyring.synthetic.generator import DEFAULT_SEED
+from malstyring.base.checksums import sha256_file  # standard library only: the stamps run on every make
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMPS = ROOT / "build" / "stamps"
@@ -64,17 +63,21 @@ def _manifest_matches(out: Path) -> bool:
         return False
 
 
-def generate(out: Path, seed: int) -> int:
+def generate(out: Path, seed: int | None) -> int:
+    """Generate the synthetic data into ``out`` unless they are there from the same code and seed (None: the
+    generator's default seed, which the code key covers)."""
     stamp = STAMPS / f"generated-{_key(str(out.resolve()))[:16]}.json"
-    key = _key(code_key(), f"seed={seed}")
+    key = _key(code_key(), f"seed={'default' if seed is None else seed}")
     try:
         current = json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
     except (OSError, ValueError):
         current = False
     if current and _manifest_matches(out):
-        print(f"{out}: synthetic data up to date (seed {seed}, same code, checksums match): not generated again")
+        seed_text = "the default seed" if seed is None else f"seed {seed}"
+        print(f"{out}: synthetic data up to date ({seed_text}, same code, checksums match): not generated again")
         return 0
-    code = subprocess.call([sys.executable, "-m", "malstyring", "generate", "--out", str(out), "--seed", str(seed)])
+    seed_args = [] if seed is None else ["--seed", str(seed)]
+    code = subprocess.call([sys.executable, "-m", "malstyring", "generate", "--out", str(out), *seed_args])
     if code == 0:
         STAMPS.mkdir(parents=True, exist_ok=True)
         stamp.write_text(json.dumps({"key": key, "seed": seed, "folder": str(out)}) + "\n", encoding="utf-8")
@@ -125,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default: the generator's ({DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=None, help="default: the generator's default seed")
     p = sub.add_parser("validate")
     p.add_argument("data_dir")
     p.add_argument("--record", type=Path, help="file that holds the key of the data validated (for make)")

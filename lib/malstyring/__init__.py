@@ -7,7 +7,7 @@ and that no two modules import each other, directly or through others), so a mod
 lies beneath it. From the bottom up:
 
 1. ``base`` – number formatting (:mod:`~malstyring.base.number_format`), which every layer that writes a number
-   uses. It imports nothing of the package.
+   uses, and file checksums (``checksums``, standard library only). It imports nothing of the package.
 2. ``data`` – the data contract: where the reference data live (``paths``), the panel's calendar (``panel``), the
    codebook, the article's reference tables and the variables' sources (``reference``), reading files
    (``reading``), synthetic-or-supplied provenance, validation and loading a folder as ``RawData`` (``loading``).

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base.checksums import sha256_file
 from .codebook import READ_SUFFIXES, TABLES
 from .reading import MAPPING_FILE
 
@@ -56,15 +57,6 @@ def data_files(data_dir: str | Path) -> list[Path]:
     data_dir = Path(data_dir)
     names = [f"{table}{suffix}" for table in TABLES for suffix in READ_SUFFIXES] + [MAPPING_FILE]
     return [data_dir / n for n in names if (data_dir / n).is_file()]
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _manifest_problem(manifest: dict, files: dict[str, str]) -> str:
