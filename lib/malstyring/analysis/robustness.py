@@ -487,9 +487,9 @@ def undercover_margin(n_rep: int, level: float = NOMINAL_LEVEL) -> float:
     return float(MC_SE_MULTIPLE * mc_se(level, n_rep))
 
 
-CHANCE_UNDER = 0.0228
+CHANCE_UNDER = float(stats.norm.cdf(-MC_SE_MULTIPLE))
 """Chance that an exactly nominal interval's Monte Carlo coverage falls more than MC_SE_MULTIPLE (two) Monte Carlo
-standard errors below its level (normal approximation, Phi(-2) = 0.02275, as the book has always rounded it)."""
+standard errors below its level (normal approximation: Phi(-2) = 0.02275)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from ...analysis.calibration import icicles
+from ...analysis.calibration import ICICLE_BELOW, ICICLE_MANY, icicles
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, covers
 from ...analysis.models import MixedFit, convergence_report, fit_models, one_sd_effect, predict_at_means
 from ...analysis.operationalise import FrameOptions, build_frame
@@ -305,6 +305,8 @@ def _glue_icicles(raw, data_dir: str, seed: int, min_persons: int) -> None:
     glue("icicle_share", percent(found.share, 1), display=False)
     glue("icicle_none", percent(found.offices_none), display=False)
     glue("icicle_many", percent(found.offices_many), display=False)
+    glue("icicle_level", percent(ICICLE_BELOW), display=False)
+    glue("icicle_times", count(ICICLE_MANY, "time"), display=False)
     control = disclosure_control(data_dir)
     labels, n_hidden = draw_shown_offices(
         raw["offices"], raw["office_month"], OFFICES_PER_DECILE, seed, min_persons if control else None

@@ -43,7 +43,16 @@ from ...analysis.robustness import (
     variance_inflation,
 )
 from ...analysis.timedep import lagged_outcome_comparison, nickell_bias, wooldridge_tests
-from ...base.number_format import degrees_of_freedom, fmt, fmt_p, integer, percent, percentage_points, signed
+from ...base.number_format import (
+    degrees_of_freedom,
+    fmt,
+    fmt_p,
+    integer,
+    percent,
+    percentage_points,
+    printed_percent,
+    signed,
+)
 from ...data.loading import RawData, load_raw
 from ...data.provenance import is_synthetic, read_manifest
 from ...data.reference import variables
@@ -374,7 +383,8 @@ def _lagged_outcome(main_frame: pd.DataFrame, synthetic: bool) -> Markdown:
     reading = "leaves the reading of the index unchanged" if same else "changes the reading of the index"
     glue("lag_reading", reading, display=False)
     change = abs(after["estimate"] / same_rows["estimate"] - 1)
-    glue("lag_change", percent(change) if change >= 0.005 else f"less than {percent(0.01)}", display=False)
+    # a change that prints as 0 % is said to be below 1 %
+    glue("lag_change", percent(change) if printed_percent(change) > 0 else f"less than {percent(0.01)}", display=False)
     months = lag.attrs["months_per_office"]
     bias = nickell_bias(months, 0.0)
     lag_se = at.loc[("with the lagged outcome", BOOK_RULE.name, "to_work_share_lag1"), "se"]
