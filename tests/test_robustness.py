@@ -211,7 +211,7 @@ def test_coverage_summary_of_a_hand_made_table():
     assert summary.median == pytest.approx(0.94)
     assert summary.lowest == 0.80 and summary.worst == "x2"
     assert summary.n_under == 2  # the flag is counted as given, whatever the coverage
-    assert summary.expected_under == pytest.approx(4 * 0.0228)
+    assert summary.expected_under == pytest.approx(4 * 0.0227501319)  # Phi(-2) from a normal table
     assert summary.null_rejection.to_dict() == {"x3": 0.07, "x4": 0.04}
     assert summary.coverage["index"] == 0.95 and summary.rejection["x2"] == 0.99
     other = coverage_summary(_hand_coverage(), "b")
@@ -225,7 +225,7 @@ def test_undercover_margin_and_chance_are_two_nominal_monte_carlo_ses():
     # 95 % over 200 re-draws: SE = sqrt(0.95 * 0.05 / 200) = 0.015411, twice that 0.030822
     assert undercover_margin(200) == pytest.approx(0.030822, abs=1e-6)
     assert undercover_margin(100, level=0.9) == pytest.approx(0.06)  # 2 sqrt(0.09 / 100)
-    assert CHANCE_UNDER == pytest.approx(0.02275, abs=1e-4)  # Phi(-2)
+    assert CHANCE_UNDER == pytest.approx(0.0227501319, rel=1e-8)  # Phi(-2) from a normal table
 
 
 @pytest.mark.parametrize(
