@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from malstyring.analysis.inference import RULES, CountyBases, estimating_matrices
+from malstyring.analysis.inference import RULES, CountyBases, estimating_matrices, star_fate
 from malstyring.analysis.models import Design, fit_at_ratios, fit_design
 from tests.test_models import simulate_panel
 
@@ -203,3 +203,24 @@ def test_covers_counts_the_bounds_as_inside_and_aligns_by_term():
     assert covers(interval, truth).tolist() == [True, False, True]
     with pytest.raises(ValueError, match="no true value"):
         covers(interval, truth.drop("b"))
+
+
+T_975 = {3: 3.182446305284263, 16: 2.119905299221011}
+"""Two-sided 5 % critical values of Student's t (printed tables), independent of SciPy."""
+
+
+@pytest.mark.parametrize(
+    ("value", "stars", "df", "fate"),
+    [
+        # -0.026*: the SE lies in [0.0255 / 2.5758, 0.0265 / 1.9600] = [0.00990, 0.01352], so |t| in [1.886, 2.677]
+        (-0.026, "*", 16, "undetermined"),  # 1.886 < 2.120 < 2.677
+        (-0.026, "*", 3, "fails"),  # even the largest |t|, 2.677, is below 3.182
+        # 0.338**: the SE is at most 0.3385 / 2.5758 = 0.13141, so |t| >= 0.3375 / 0.13141 = 2.568
+        (0.338, "**", 16, "survives"),  # 2.568 > 2.120
+        (0.338, "**", 3, "undetermined"),  # 2.568 < 3.182, and no lower bound on the SE
+    ],
+)
+def test_star_fate_by_hand(value, stars, df, fate):
+    assert star_fate(value, stars, df) == fate
+    low_t = (abs(value) - 0.0005) / ((abs(value) + 0.0005) / (1.959964 if stars == "*" else 2.575829))
+    assert (low_t > T_975[df]) == (fate == "survives")

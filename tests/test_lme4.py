@@ -125,3 +125,16 @@ def test_no_stale_reference_results(reference):
     current = {stored_path(job, frame_csv(job.seed, job.models), spec_csv(job.models)).name for job in JOBS}
     stale = sorted(p.name for p in RESULTS_DIR.glob("*.csv") if p.name not in current)
     assert not stale, f"stale R reference results in {RESULTS_DIR}: {stale}"
+
+
+def test_a_missing_reference_without_r_fails_and_never_skips(monkeypatch, tmp_path):
+    """With no stored result for the inputs and no R to compute it, the reference test fails, naming what to
+    install; it must not skip (a skipped reference test would leave the book's numbers unchecked)."""
+    import tests.r_reference as ref
+
+    monkeypatch.setattr(ref, "ROOT", tmp_path)
+    monkeypatch.setattr(ref, "RESULTS_DIR", tmp_path / "empty")
+    monkeypatch.setattr(ref, "r_versions", lambda: None)
+    with pytest.raises(pytest.fail.Exception, match="r-cran-clubsandwich") as failure:
+        ref.reference_results([Job(4, ("M1",))], tmp_path)
+    assert not isinstance(failure.value, pytest.skip.Exception)

@@ -88,6 +88,7 @@ REQUIRED = {
         "dl_sum_claim",
         "terms_sig_article",
         "terms_sig_book",
+        "terms_sig_boot",
         "ba_claim",
         "wt_claim",
         "lag_index_claim",

@@ -131,7 +131,12 @@ def _add_frame_options(p: argparse.ArgumentParser) -> None:
         default=default.percentile,
         help=f"programme-dummy percentile, 0-100 (default {default.percentile:g})",
     )
-    p.add_argument("--attainment", choices=ATTAINMENT_CODINGS, default=default.attainment)
+    p.add_argument(
+        "--attainment",
+        choices=ATTAINMENT_CODINGS,
+        default=default.attainment,
+        help=f"how an indicator counts as met (default {default.attainment})",
+    )
     p.add_argument(
         "--exclude-year",
         type=int,
@@ -144,7 +149,7 @@ def _add_frame_options(p: argparse.ArgumentParser) -> None:
         "--drop-smallest",
         type=float,
         default=default.drop_smallest,
-        help="share of smallest offices to leave out (0-1)",
+        help=f"share of smallest offices to leave out, 0-1 (default {default.drop_smallest:g})",
     )
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
 
 from ..data.loading import RawData
@@ -148,6 +147,8 @@ def binomial_model(frame: pd.DataFrame, terms: list[str] = M3_TERMS, term: str =
     average marginal effect on the probability scale with a delta-method SE. p-values are read against a t
     distribution on G - 1 degrees of freedom (G counties), the few-cluster reading available for this sandwich;
     ``df`` reports it."""
+    import statsmodels.api as sm  # here, not at the top: every chapter imports this module, few fit the GLM (0.35 s)
+
     data = frame.sort_values(["county_id", "office_id"], kind="stable")
     x = sm.add_constant(data[terms].astype(float), has_constant="add")
     # exits to work out of exits: a binomial GLM with n trials (the fractional logit weighted by exits)

@@ -42,3 +42,12 @@ class Page:
         if label not in self.notes:
             raise KeyError(f"this chapter has no note {label!r}; it has {sorted(self.notes)}")
         return self.notes[label]
+
+
+def glue_values(values: dict[str, object]) -> None:
+    """Glue each value under its name, in order, for the chapter's text to cite (``{glue:text}`name```); nothing is
+    displayed where the glue happens. One call for a group of values that belong together."""
+    from myst_nb import glue  # here, not at the top: only a running chapter glues
+
+    for name, value in values.items():
+        glue(name, value, display=False)

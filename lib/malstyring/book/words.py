@@ -16,6 +16,7 @@ from ..analysis.models import MixedFit
 from ..analysis.robustness import MC_SE_MULTIPLE
 from ..base.number_format import fmt, fmt_coef, integer, percent
 from ..data.reference import published_results
+from .page import glue_values
 from .tables import AGREE, DISAGREE, agreement
 
 STRONG_LEVEL = 0.01
@@ -248,17 +249,16 @@ def glue_claim(key: str, estimate: float, p: float, text: str | None = None, rul
     ``key + '_value'`` and ``key + '_p'`` (so the words can be checked against the numbers). ``text`` defaults to
     :func:`describe`; it must state the sign and the significance. ``rule``, when the p-value comes from a
     clustered test, is glued under ``key + '_rule'`` and its tag must appear in the phrase. Returns the phrase."""
-    from myst_nb import glue
-
     text = describe(estimate, p, rule=rule) if text is None else text
     if rule is not None and rule.short not in text:
         raise ValueError(f"claim {key!r} does not name its inference rule ({rule.short}): {text!r}")
-    glue(key, text, display=False)
-    glue(f"{key}_value", _record(estimate), display=False)
-    glue(f"{key}_p", _record_p(p), display=False)
-    if rule is not None:
-        glue(f"{key}_rule", rule.name, display=False)
+    glue_values({key: text, f"{key}_value": _record(estimate), f"{key}_p": _record_p(p)} | _rule_record(key, rule))
     return text
+
+
+def _rule_record(key: str, rule: InferenceRule | None) -> dict[str, str]:
+    """The glued record of a claim's inference rule (``key + '_rule'``), none for a claim without one."""
+    return {} if rule is None else {f"{key}_rule": rule.name}
 
 
 def glue_fit_claim(key: str, fit: MixedFit, term: str, rule: InferenceRule = BOOK_RULE) -> str:
@@ -272,17 +272,19 @@ def glue_agreement(key: str, fit: MixedFit, term: str, model: str | None = None,
     default: the fit's model and the term) under ``key``, with the estimate, the p-value under the article's own
     rule (:data:`ARTICLE_RULE`: like is compared with like), the rule and the published cell it is compared with
     (``key + '_ref'``: 'M3:index'). Returns the phrase."""
-    from myst_nb import glue
-
     model, variable = model or fit.model, variable or term
     estimate = float(fit.coef[term])
     p = float(fit.coef_test(ARTICLE_RULE.vcov, ARTICLE_RULE.df).loc[term, "p"])
     text = agreement_phrase(estimate, p, model, variable)
-    glue(key, text, display=False)
-    glue(f"{key}_value", _record(estimate), display=False)
-    glue(f"{key}_p", _record_p(p), display=False)
-    glue(f"{key}_rule", ARTICLE_RULE.name, display=False)
-    glue(f"{key}_ref", f"{model}:{variable}", display=False)
+    glue_values(
+        {
+            key: text,
+            f"{key}_value": _record(estimate),
+            f"{key}_p": _record_p(p),
+            f"{key}_rule": ARTICLE_RULE.name,
+            f"{key}_ref": f"{model}:{variable}",
+        }
+    )
     return text
 
 
@@ -297,18 +299,19 @@ def significant_count_phrase(
 
 
 def glue_count_claim(
-    key: str, p_values, singular: str, plural: str | None = None, rule: InferenceRule | None = None
+    key: str,
+    p_values,
+    singular: str,
+    plural: str | None = None,
+    rule: InferenceRule | None = None,
+    method: str = "",
 ) -> str:
     """Glue :func:`significant_count_phrase` under ``key``, the p-values it counts under ``key + '_ps'`` and the
-    rule under ``key + '_rule'``."""
-    from myst_nb import glue
-
+    rule under ``key + '_rule'``. ``method`` names a test that is not one of the rules (' by the wild bootstrap');
+    it follows the phrase."""
     ps = [float(p) for p in p_values]
-    text = significant_count_phrase(ps, singular, plural, rule)
-    glue(key, text, display=False)
-    glue(f"{key}_ps", [_record_p(p) for p in ps], display=False)
-    if rule is not None:
-        glue(f"{key}_rule", rule.name, display=False)
+    text = significant_count_phrase(ps, singular, plural, rule) + method
+    glue_values({key: text, f"{key}_ps": [_record_p(p) for p in ps]} | _rule_record(key, rule))
     return text
 
 

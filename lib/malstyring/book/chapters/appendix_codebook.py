@@ -1,14 +1,13 @@
 """Appendix A, the data contract: the codebook and the regression variables with the models that use them."""
 
 import pandas as pd
-from myst_nb import glue
 
 from ...analysis.models import MODELS, model_terms
 from ...analysis.operationalise import PARTIAL_TOLERANCE
 from ...base.number_format import percent
 from ...data.codebook import TABLES, codebook
 from ...data.reference import variables
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import book_table
 
@@ -17,9 +16,13 @@ def build(data_dir: str) -> Page:
     """Check the parameter, glue the contract's size and return the codebook and variables tables."""
     check_parameters(data_dir=data_dir)
     contract = codebook()
-    glue("n_tables", len(TABLES), display=False)
-    glue("n_columns", len(contract), display=False)
-    glue("partial_tol", percent(PARTIAL_TOLERANCE), display=False)
+    glue_values(
+        {
+            "n_tables": len(TABLES),
+            "n_columns": len(contract),
+            "partial_tol": percent(PARTIAL_TOLERANCE),
+        }
+    )
     return Page(tables={"tbl-codebook": _codebook_table(contract), "tbl-variables": _variables_table()})
 
 

@@ -1,8 +1,6 @@
 """Appendix, replication notes: how far the reproduced coefficients of Models 1–6 agree with the published ones, and
 what the data behind them are."""
 
-from myst_nb import glue
-
 from ...analysis.models import fit_models
 from ...analysis.operationalise import FrameOptions, build_frame
 from ...base.number_format import fmt, integer
@@ -11,7 +9,7 @@ from ...data.provenance import is_synthetic
 from ...data.reference import published_results, variables
 from ...synthetic.generator import TARGET_MEAN_SHARE
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import agreement_counts, agreement_summary, book_table, comparison_frame, side_by_side_table
 from ..words import count, level_text
@@ -48,10 +46,14 @@ def build(data_dir: str, seed: int, lead: int, percentile: float, attainment: st
     comparison = comparison_frame(fits, published_results(), variables(), list(fits))
     _glue_counts(comparison)
     synthetic = is_synthetic(data_dir)
-    glue("level", level_text(), display=False)
-    glue("target_mean", fmt(TARGET_MEAN_SHARE, 2), display=False)
-    glue("agreement_meaning", AGREEMENT_MEANING[synthetic], display=False)
-    glue("data_source", DATA_SOURCE[synthetic], display=False)
+    glue_values(
+        {
+            "level": level_text(),
+            "target_mean": fmt(TARGET_MEAN_SHARE, 2),
+            "agreement_meaning": AGREEMENT_MEANING[synthetic],
+            "data_source": DATA_SOURCE[synthetic],
+        }
+    )
     return Page(
         notice=data_notice(data_dir),
         tables={
@@ -70,8 +72,12 @@ def build(data_dir: str, seed: int, lead: int, percentile: float, attainment: st
 def _glue_counts(comparison) -> None:
     """How many coefficients of Models 1–6 agree with the published ones in sign, and in sign and significance."""
     counts = agreement_counts(comparison)
-    glue("n_compared", count(counts["compared"], "coefficient"), display=False)
-    glue("n_sign", integer(counts["sign"]), display=False)
-    glue("n_both", integer(counts["both"]), display=False)
+    glue_values(
+        {
+            "n_compared": count(counts["compared"], "coefficient"),
+            "n_sign": integer(counts["sign"]),
+            "n_both": integer(counts["both"]),
+        }
+    )
     differs = counts["differs"]
-    glue("n_sign_differs", f"{integer(differs)} {'has' if differs == 1 else 'have'}", display=False)
+    glue_values({"n_sign_differs": f"{integer(differs)} {'has' if differs == 1 else 'have'}"})

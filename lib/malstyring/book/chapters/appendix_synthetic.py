@@ -3,7 +3,6 @@ indicators are drawn, and every tuned number of the generator with its source (r
 ``data/reference/generator_parameters.csv``, the file the generator itself reads)."""
 
 import pandas as pd
-from myst_nb import glue
 
 from ...base.number_format import fmt, fmt_coef, integer, percent, signed
 from ...data.provenance import GENERATOR_VERSION, is_synthetic, read_manifest
@@ -11,7 +10,7 @@ from ...data.reference import indicator_catalogue, published_results, variables
 from ...synthetic.generator import DEFAULT_SEED, PUBLISHED_INDEX_EFFECT, true_coefficients
 from ...synthetic.parameters import generator_parameters, parameter_table
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import book_table
 
@@ -36,9 +35,13 @@ def _glue_settings(data_dir: str) -> float:
     generated = is_synthetic(data_dir)
     manifest = read_manifest(data_dir) if generated else {}
     index_effect = manifest["index_effect"] if generated else PUBLISHED_INDEX_EFFECT
-    glue("version", GENERATOR_VERSION, display=False)
-    glue("default_seed", DEFAULT_SEED, display=False)
-    glue("published_effect", fmt(PUBLISHED_INDEX_EFFECT), display=False)
+    glue_values(
+        {
+            "version": GENERATOR_VERSION,
+            "default_seed": DEFAULT_SEED,
+            "published_effect": fmt(PUBLISHED_INDEX_EFFECT),
+        }
+    )
     if generated:
         text = (
             f"The data used in this build were generated with seed {manifest['seed']} and a true index effect of "
@@ -49,27 +52,31 @@ def _glue_settings(data_dir: str) -> float:
             "This build runs on supplied data, for which no true effect is known; the tables below describe the "
             "generator with its default index effect."
         )
-    glue("this_build_data", text, display=False)
+    glue_values({"this_build_data": text})
     return index_effect
 
 
 def _glue_design() -> None:
     """Glue the tuned numbers the design section cites, and the year effects and their direction."""
     p = generator_parameters()
-    glue("sd_county", fmt(p.sd_county), display=False)
-    glue("sd_office", fmt(p.sd_office), display=False)
-    glue("sd_month", fmt(p.sd_month, 2), display=False)
-    glue("target_mean", percent(p.target_mean_share), display=False)
-    glue("n_pilot", integer(p.n_pilot_offices), display=False)
-    glue("ar_rho", fmt(p.ar_rho, 1), display=False)
-    glue("common_loading", fmt(p.other_indicator_common, 2), display=False)
-    glue("n_ba", integer(p.n_ba_regions), display=False)
-    glue("lf_per_user", fmt(p.labour_force_per_user, 1), display=False)
-    glue("journal_level", percent(p.journal_level, 1), display=False)
-    glue("icicle_depth", f"{percent(p.icicle_depth_min)} to {percent(p.icicle_depth_max)}", display=False)
-    glue("nae_salary_zero", fmt_coef(p.true_coefficient["staff_mean_salary"], 0), display=False)
+    glue_values(
+        {
+            "sd_county": fmt(p.sd_county),
+            "sd_office": fmt(p.sd_office),
+            "sd_month": fmt(p.sd_month, 2),
+            "target_mean": percent(p.target_mean_share),
+            "n_pilot": integer(p.n_pilot_offices),
+            "ar_rho": fmt(p.ar_rho, 1),
+            "common_loading": fmt(p.other_indicator_common, 2),
+            "n_ba": integer(p.n_ba_regions),
+            "lf_per_user": fmt(p.labour_force_per_user, 1),
+            "journal_level": percent(p.journal_level, 1),
+            "icicle_depth": f"{percent(p.icicle_depth_min)} to {percent(p.icicle_depth_max)}",
+            "nae_salary_zero": fmt_coef(p.true_coefficient["staff_mean_salary"], 0),
+        }
+    )
     shifts = p.year_shift
-    glue("year_shift", ", ".join(f"{y}: {signed(s, 2)}" for y, s in shifts.items()), display=False)
+    glue_values({"year_shift": ", ".join(f"{y}: {signed(s, 2)}" for y, s in shifts.items())})
     first, last = min(shifts), max(shifts)
     trend = (
         "the same as"
@@ -78,7 +85,7 @@ def _glue_design() -> None:
         if shifts[last] < shifts[first]
         else "higher than"
     )
-    glue("shift_trend", f"the {last} shift is {trend} the {first} one", display=False)
+    glue_values({"shift_trend": f"the {last} shift is {trend} the {first} one"})
 
 
 def _true_model_table(index_effect: float):

@@ -2,7 +2,6 @@
 with supplied data only among offices large enough for disclosure control)."""
 
 import pandas as pd
-from myst_nb import glue
 
 from ...analysis.operationalise import PARTIAL_TOLERANCE
 from ...analysis.scorecard import office_scorecard
@@ -13,7 +12,7 @@ from ...data.reference import indicator_catalogue, target_text
 from ..disclosure import draw_shown_office_month, size_deciles
 from ..figures import glue_figure, plot_scorecard, use_book_style
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..words import count
 
@@ -43,9 +42,13 @@ def build(data_dir: str, seed: int, min_persons: int) -> Page:
         plot_scorecard(view, f"Scorecard, {month}: an office in size decile {decile} (anonymised)"),
         view,
     )
-    glue("card_month", month, display=False)
-    glue("card_n", count(len(view), "indicator"), display=False)
-    glue("card_green", f"{int((card['status'] == 'green').sum())} of its {count(len(view), 'target')}", display=False)
-    glue("card_index", percent(card["strict"].to_numpy().mean()), display=False)
-    glue("yellow_pct", percent(PARTIAL_TOLERANCE), display=False)
+    glue_values(
+        {
+            "card_month": month,
+            "card_n": count(len(view), "indicator"),
+            "card_green": f"{int((card['status'] == 'green').sum())} of its {count(len(view), 'target')}",
+            "card_index": percent(card["strict"].to_numpy().mean()),
+            "yellow_pct": percent(PARTIAL_TOLERANCE),
+        }
+    )
     return Page(notice=data_notice(data_dir))

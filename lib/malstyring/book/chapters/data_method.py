@@ -3,7 +3,6 @@
 article's stars allow."""
 
 import pandas as pd
-from myst_nb import glue
 
 from ...analysis.calibration import (
     SPREAD_SDS,
@@ -30,7 +29,7 @@ from ...data.provenance import disclosure_control, is_synthetic
 from ...data.reference import ATTAINMENT_DUMMIES, active_indicator_counts, indicator_catalogue, target_text
 from ..figures import glue_figure, plot_attainment_shares, use_book_style
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import Markdown, book_table
 from ..verdicts import band_verdict
@@ -77,29 +76,41 @@ def build(data_dir: str, seed: int, lead: int, percentile: float, attainment: st
 def _glue_panel(raw: RawData, frame: pd.DataFrame, icc: dict) -> None:
     """The panel's extent, the indicators counted each year and the shares of variance at each level."""
     extent = panel_extent(raw)
-    glue("n_offices", extent["offices"], display=False)
-    glue("n_counties", extent["counties"], display=False)
-    glue("n_months", extent["months"], display=False)
-    glue("n_office_months", integer(extent["office_months"]), display=False)
-    glue("n_frame", integer(len(frame)), display=False)
-    glue("panel_start", PANEL_START, display=False)
-    glue("panel_end", PANEL_END, display=False)
+    glue_values(
+        {
+            "n_offices": extent["offices"],
+            "n_counties": extent["counties"],
+            "n_months": extent["months"],
+            "n_office_months": integer(extent["office_months"]),
+            "n_frame": integer(len(frame)),
+            "panel_start": PANEL_START,
+            "panel_end": PANEL_END,
+        }
+    )
     counts = active_indicator_counts()
     for year in YEARS:
-        glue(f"count_{year}", counts[year], display=False)
-    glue("excluded_text", _excluded_text(indicator_catalogue()), display=False)
-    glue("icc_office", fmt(icc["office"]), display=False)
-    glue("icc_county", fmt(icc["county"]), display=False)
-    glue("icc_within", percent(1 - icc["office"] - icc["county"]), display=False)
+        glue_values({f"count_{year}": counts[year]})
+    glue_values(
+        {
+            "excluded_text": _excluded_text(indicator_catalogue()),
+            "icc_office": fmt(icc["office"]),
+            "icc_county": fmt(icc["county"]),
+            "icc_within": percent(1 - icc["office"] - icc["county"]),
+        }
+    )
 
 
 def _glue_options(lead: int, percentile: float, attainment: str) -> None:
     """The operationalisation in force in this build, as the text describes it."""
-    glue("lead", lead, display=False)
-    glue("lead_months", count(lead, "month"), display=False)
-    glue("percentile", f"{percentile:g}", display=False)
-    glue("attainment", attainment, display=False)
-    glue("partial_tolerance", percent(PARTIAL_TOLERANCE), display=False)
+    glue_values(
+        {
+            "lead": lead,
+            "lead_months": count(lead, "month"),
+            "percentile": f"{percentile:g}",
+            "attainment": attainment,
+            "partial_tolerance": percent(PARTIAL_TOLERANCE),
+        }
+    )
 
 
 def _excluded_text(cat: pd.DataFrame) -> str:
@@ -144,14 +155,10 @@ def _glue_attainment_dummies(raw: RawData) -> None:
     codes = list(ATTAINMENT_DUMMIES.values())
     met = attainment_shares(raw["indicator_values"], codes)
     for code in codes:
-        glue(f"met_{code}", percent(met[code]), display=False)
+        glue_values({f"met_{code}": percent(met[code])})
     outside = outside_article_band({f"att_{code}": met[code] for code in codes})
     names = [indicator_catalogue().loc[target.removeprefix("att_"), "name_en"].lower() for target in outside]
-    glue(
-        "fig2_verdict",
-        band_verdict(len(codes), names, "share", "the article's description allows", "; "),
-        display=False,
-    )
+    glue_values({"fig2_verdict": band_verdict(len(codes), names, "share", "the article's description allows", "; ")})
     label = {
         "contact_48h": "Contact with user within 48 hours",
         "employer_assistance": f"Employer contact (target {target_text('employer_assistance')})",
@@ -182,15 +189,21 @@ def _within_word(synthetic: bool) -> dict:
 def _glue_calibration(report: pd.DataFrame, synthetic: bool, disclosure: bool) -> None:
     """How many compared values are within tolerance, which are not, and where the tolerances come from."""
     checks = report[report["within"].notna()]
-    glue("within_phrase", k_of_n(int(checks["within"].sum()), len(checks), "compared value"), display=False)
-    glue("source", "synthetic" if synthetic else "supplied", display=False)
-    outside = list(checks.loc[~checks["within"].astype(bool), "target"])
-    glue(
-        "outside_text",
-        f"Outside its tolerance in this build: {'; '.join(outside)}." if outside else "None is outside its tolerance.",
-        display=False,
+    glue_values(
+        {
+            "within_phrase": k_of_n(int(checks["within"].sum()), len(checks), "compared value"),
+            "source": "synthetic" if synthetic else "supplied",
+        }
     )
-    glue("tolerance_text", _tolerance_text(report, synthetic, disclosure), display=False)
+    outside = list(checks.loc[~checks["within"].astype(bool), "target"])
+    glue_values(
+        {
+            "outside_text": f"Outside its tolerance in this build: {'; '.join(outside)}."
+            if outside
+            else "None is outside its tolerance.",
+            "tolerance_text": _tolerance_text(report, synthetic, disclosure),
+        }
+    )
 
 
 def _tolerance_text(report: pd.DataFrame, synthetic: bool, disclosure: bool) -> str:
@@ -248,24 +261,35 @@ def _calibration_table(report: pd.DataFrame, synthetic: bool) -> Markdown:
 def _glue_star_bands(bands: pd.DataFrame, synthetic: bool) -> None:
     """How many of this build's standard errors lie in the band the article's stars allow, the headline's above
     all, and (for synthetic data) how the generator fares on them over the calibration seeds."""
-    glue("n_bands", count(len(bands), "starred coefficient"), display=False)
-    glue("bands_within", k_of_n(int(bands["in_band"].sum()), len(bands), "standard error"), display=False)
+    glue_values(
+        {
+            "n_bands": count(len(bands), "starred coefficient"),
+            "bands_within": k_of_n(int(bands["in_band"].sum()), len(bands), "standard error"),
+        }
+    )
     headline = bands.set_index("id").loc[HEADLINE_SE]
-    glue("headline_band", format_band(headline["band_low"], headline["band_high"], "se"), display=False)
-    glue("headline_se", headline["data"], display=False)
-    glue("headline_where", "inside" if headline["in_band"] else "outside", display=False)
+    glue_values(
+        {
+            "headline_band": format_band(headline["band_low"], headline["band_high"], "se"),
+            "headline_se": headline["data"],
+            "headline_where": "inside" if headline["in_band"] else "outside",
+        }
+    )
     if not synthetic:
-        glue("bands_generator", "", display=False)
-        glue("headline_seeds", "", display=False)
+        glue_values(
+            {
+                "bands_generator": "",
+                "headline_seeds": "",
+            }
+        )
         return
     spread = read_spread()
     inside, n = seeds_in_band(spread, HEADLINE_SE, headline["band_low"], headline["band_high"])
     seeds_text = f" It is inside the band on {integer(inside)} of the {count(n, 'calibration seed')}."
-    glue("headline_seeds", seeds_text, display=False)
+    glue_values({"headline_seeds": seeds_text})
     status = bands["generator"].value_counts()
     missed, above = int(status.get("misses", 0)), misses_above(bands, spread)
-    glue(
-        "bands_generator",
+    bands_generator = (
         f"Over the {count(spread['seed'].nunique(), 'calibration seed')}, the generator's standard error falls "
         f"inside the band on every seed for {integer(int(status.get('meets', 0)))} of them, on at least half of the "
         f"seeds but not all for {integer(int(status.get('partly', 0)))} and on fewer than half for {integer(missed)}; "
@@ -273,9 +297,9 @@ def _glue_star_bands(bands: pd.DataFrame, synthetic: bool) -> None:
         f"estimates the coefficient less precisely than the article's data did, and {integer(missed - above)} below "
         "it. The generator was tuned for one band only, the headline's: the scorecard indicators that are not "
         "covariates of the models share a monthly office shock, which gives the index variation of its own and also "
-        "widens its distribution (appendix on the synthetic data).",
-        display=False,
+        "widens its distribution (appendix on the synthetic data)."
     )
+    glue_values({"bands_generator": bands_generator})
 
 
 def _star_band_table(bands: pd.DataFrame, synthetic: bool) -> Markdown:

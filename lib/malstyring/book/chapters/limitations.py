@@ -3,7 +3,6 @@ hold the generator's true coefficients in this build, and their coverage over re
 inference rule (the same re-draws as the robustness chapter's, summarised by the same rule)."""
 
 import pandas as pd
-from myst_nb import glue
 
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, RULES, SIGNIFICANCE_LEVEL, covers
 from ...analysis.models import MixedFit, fit_model
@@ -25,7 +24,7 @@ from ...data.reference import variables
 from ...synthetic.generator import PUBLISHED_INDEX_EFFECT, true_coefficients
 from ..figures import glue_figure, plot_coverage_by_rule, use_book_style
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..words import MC_SES, count, join_words, k_of_n, p_value
 
@@ -45,50 +44,60 @@ def build(data_dir: str, seed: int, n_replications: int, n_jobs: int) -> Page:
     rules_cover = coverage_by_rule(draws)
     fig = plot_coverage_by_rule(rules_cover, {r.name: r.short for r in RULES.values()}, n_replications)
     glue_figure("fig-coverage", fig, rules_cover[["rule", "term", "coverage"]])
-    glue("mc_effect", fmt(effect), display=False)
-    glue("mc_n", count(n_replications, "time"), display=False)
-    glue("mc_threshold", percentage_points(undercover_margin(n_replications)), display=False)
+    glue_values(
+        {
+            "mc_effect": fmt(effect),
+            "mc_n": count(n_replications, "time"),
+            "mc_threshold": percentage_points(undercover_margin(n_replications)),
+        }
+    )
     _coverage_words(rules_cover)
     book = coverage_summary(rules_cover, BOOK_RULE.name)
-    glue("null_check", _null_words(book, m3, book_tests) if synthetic else "", display=False)
+    glue_values({"null_check": _null_words(book, m3, book_tests) if synthetic else ""})
     return Page(notice=data_notice(data_dir))
 
 
 def _small_counts(frame: pd.DataFrame) -> None:
     """How often the share of exits to work is exactly 0 or 1, overall and among office-months with few exits."""
     extremes = extreme_shares(frame)
-    glue("extreme_share", percent(extremes.overall), display=False)
-    glue("small_share", percent(extremes.few_exits), display=False)
-    glue("small_extreme", percent(extremes.among_few_exits), display=False)
+    glue_values(
+        {
+            "extreme_share": percent(extremes.overall),
+            "small_share": percent(extremes.few_exits),
+            "small_extreme": percent(extremes.among_few_exits),
+        }
+    )
 
 
 def _truth_check(m3: MixedFit, book_tests: pd.DataFrame, effect: float | None) -> None:
     """With synthetic data (``effect`` known): how many of Model 3's 95 % intervals (the book's rule) miss the
     generator's true coefficients. With supplied data there is no truth to check."""
     if effect is None:
-        glue(
-            "design_intro",
-            "This build runs on supplied data, so there is no known truth to check its estimates against; the "
-            "points below describe what the book's synthetic design can and cannot show.",
-            display=False,
+        glue_values(
+            {
+                "design_intro": (
+                    "This build runs on supplied data, so there is no known truth to check its estimates against; "
+                    "the points below describe what the book's synthetic design can and cannot show."
+                ),
+                "truth_check": "",
+            }
         )
-        glue("truth_check", "", display=False)
         return
-    glue(
-        "design_intro",
+    design_intro = (
         "This build runs on synthetic data whose outcome was generated from the article's own final model, with "
-        f"a true index coefficient of {fmt(effect)}.",
-        display=False,
+        f"a true index coefficient of {fmt(effect)}."
     )
+    glue_values({"design_intro": design_intro})
     beta = true_coefficients(effect).reindex(m3.terms).dropna()
     miss = int((~covers(book_tests.loc[beta.index], beta)).sum())
-    glue(
-        "truth_check",
-        f"In this build, the book's 95 % intervals (CR2, Satterthwaite df) miss the generator's true value for "
-        f"{integer(miss)} of the {integer(len(beta))} Model 3 coefficients, where about "
-        f"{fmt(len(beta) * SIGNIFICANCE_LEVEL, 1)} misses would be expected by chance alone if the intervals "
-        "were right.",
-        display=False,
+    glue_values(
+        {
+            "truth_check": "In this build, the book's 95 % intervals (CR2, Satterthwaite df) miss the generator's true "
+            "value for "
+            f"{integer(miss)} of the {integer(len(beta))} Model 3 coefficients, where about "
+            f"{fmt(len(beta) * SIGNIFICANCE_LEVEL, 1)} misses would be expected by chance alone if the intervals "
+            "were right.",
+        }
     )
 
 
@@ -102,14 +111,18 @@ def _coverage_words(rules_cover: pd.DataFrame) -> None:
     article = coverage_summary(rules_cover, ARTICLE_RULE.name)
     book = coverage_summary(rules_cover, BOOK_RULE.name)
     label = variables().set_index("variable").loc[article.worst, "label_en"]
-    glue("cover_article_median", percent(article.median, 1), display=False)
-    glue("cover_article_under", _under_words(article), display=False)
-    glue("cover_worst", f"the coefficient of ‘{label}’ ({percent(article.lowest, 1)})", display=False)
-    glue("cover_book_median", percent(book.median, 1), display=False)
-    glue("cover_t_median", percent(coverage_summary(rules_cover, "cr1-t").median, 1), display=False)
-    glue("cover_book_under", _under_words(book), display=False)
-    glue("cover_chance", fmt(book.expected_under, 0), display=False)
-    glue("n_true", count(book.n_terms, "coefficient"), display=False)
+    glue_values(
+        {
+            "cover_article_median": percent(article.median, 1),
+            "cover_article_under": _under_words(article),
+            "cover_worst": f"the coefficient of ‘{label}’ ({percent(article.lowest, 1)})",
+            "cover_book_median": percent(book.median, 1),
+            "cover_t_median": percent(coverage_summary(rules_cover, "cr1-t").median, 1),
+            "cover_book_under": _under_words(book),
+            "cover_chance": fmt(book.expected_under, 0),
+            "n_true": count(book.n_terms, "coefficient"),
+        }
+    )
 
 
 def _null_words(book: CoverageSummary, m3: MixedFit, book_tests: pd.DataFrame) -> str:

@@ -4,7 +4,6 @@ prediction and "icicles" (the article's Figures 5 and 6)."""
 
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 
 from ...analysis.calibration import ICICLE_BELOW, ICICLE_MANY, icicles
 from ...analysis.inference import ARTICLE_RULE, BOOK_RULE, covers
@@ -18,7 +17,7 @@ from ...synthetic.generator import true_coefficients
 from ..disclosure import draw_shown_offices
 from ..figures import glue_figure, plot_prediction, plot_small_multiples, use_book_style
 from ..notices import data_notice
-from ..page import Page
+from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import (
     STAR_GAINED,
@@ -174,44 +173,60 @@ def _regression_tables(comparison: pd.DataFrame, fits: dict, published: pd.DataF
 
 def _glue_index_models(fits: dict[str, MixedFit], frame: pd.DataFrame, lead: int) -> None:
     """Models 1–3's index coefficient, its claim and its agreement with the article, and its size in SDs."""
-    glue("n_obs", integer(fits["M3"].n_obs), display=False)
-    glue("lead_months", count(lead, "month"), display=False)
+    glue_values(
+        {
+            "n_obs": integer(fits["M3"].n_obs),
+            "lead_months": count(lead, "month"),
+        }
+    )
     for model in INDEX_MODELS:
         name, fit = model.lower(), fits[model]
-        glue(f"{name}_index", estimate_text(fit, "index"), display=False)
+        glue_values({f"{name}_index": estimate_text(fit, "index")})
         glue_fit_claim(f"{name}_phrase", fit, "index")
         glue_agreement(f"{name}_vs_article", fit, "index")
-        glue(f"pub_{name}_index", published_text(model, "index"), display=False)
+        glue_values({f"pub_{name}_index": published_text(model, "index")})
     sd_effect = one_sd_effect(fits["M3"], frame, "index")
-    glue("sd_index", fmt(sd_effect["sd"], 2), display=False)
-    glue("m3_index_sd_effect", percentage_points(abs(sd_effect["estimate"]), 1), display=False)
-    glue("m3_index_sd_direction", "higher" if sd_effect["estimate"] > 0 else "lower", display=False)
+    glue_values(
+        {
+            "sd_index": fmt(sd_effect["sd"], 2),
+            "m3_index_sd_effect": percentage_points(abs(sd_effect["estimate"]), 1),
+            "m3_index_sd_direction": "higher" if sd_effect["estimate"] > 0 else "lower",
+        }
+    )
 
 
 def _glue_model_3(m2: MixedFit, m3: MixedFit) -> None:
     """The four coefficients of Model 3 the text discusses, the job-match share and the AIC against Model 2."""
     for key, term in FOUR.items():
-        glue(key, estimate_text(m3, term), display=False)
+        glue_values({key: estimate_text(m3, term)})
         glue_fit_claim(f"{key}_phrase", m3, term)
-        glue(f"pub_{key}", published_text("M3", term), display=False)
+        glue_values({f"pub_{key}": published_text("M3", term)})
     glue_fit_claim("m3_jobmatch_phrase", m3, "jobmatch_share")
-    glue("m3_jobmatch", estimate_text(m3, "jobmatch_share"), display=False)
-    glue("pub_m2_jobmatch", published_text("M2", "jobmatch_share"), display=False)
-    glue("pub_m3_jobmatch", published_text("M3", "jobmatch_share"), display=False)
+    glue_values(
+        {
+            "m3_jobmatch": estimate_text(m3, "jobmatch_share"),
+            "pub_m2_jobmatch": published_text("M2", "jobmatch_share"),
+            "pub_m3_jobmatch": published_text("M3", "jobmatch_share"),
+        }
+    )
     glue_agreement("m3_jobmatch_vs_article", m3, "jobmatch_share")
-    glue("aic_m3", integer(round(m3.aic)), display=False)
-    glue("aic_m2", integer(round(m2.aic)), display=False)
-    glue("aic_compare", compare(m3.aic, m2.aic, 0), display=False)
-    glue("aic_verdict", "better" if m3.aic < m2.aic else "no better", display=False)
+    glue_values(
+        {
+            "aic_m3": integer(round(m3.aic)),
+            "aic_m2": integer(round(m2.aic)),
+            "aic_compare": compare(m3.aic, m2.aic, 0),
+            "aic_verdict": "better" if m3.aic < m2.aic else "no better",
+        }
+    )
 
 
 def _glue_dummies(m6: MixedFit) -> None:
     """Model 6's attainment dummies (how many are significant under the book's rule) and the published ones."""
     glue_count_claim("m6_att_sig", rule_p_values(m6, ATTAINMENT_TERMS), "dummy", "dummies", rule=BOOK_RULE)
     for term in ATTAINMENT_TERMS:
-        glue(f"m6_{term}", estimate_text(m6, term), display=False)
+        glue_values({f"m6_{term}": estimate_text(m6, term)})
         for model in DUMMY_MODELS:
-            glue(f"pub_{model.lower()}_{term}", published_text(model, term), display=False)
+            glue_values({f"pub_{model.lower()}_{term}": published_text(model, term)})
 
 
 def _fate_phrase(fates: dict[str, int], n_fates: int) -> str:
@@ -227,38 +242,49 @@ def _fate_phrase(fates: dict[str, int], n_fates: int) -> str:
 def _glue_agreement(comparison: pd.DataFrame) -> None:
     """Agreement counts over Models 1–3 and, per table, which stars survive the book's few-cluster rule."""
     counts = agreement_counts(comparison, INDEX_MODELS)
-    glue("n_compared", count(counts["compared"], "coefficient"), display=False)
-    glue("n_sign_agree", integer(counts["sign"]), display=False)
-    glue("n_full_agree", integer(counts["both"]), display=False)
+    glue_values(
+        {
+            "n_compared": count(counts["compared"], "coefficient"),
+            "n_sign_agree": integer(counts["sign"]),
+            "n_full_agree": integer(counts["both"]),
+        }
+    )
     for key, models in (("m13", INDEX_MODELS), ("m46", DUMMY_MODELS)):
         survival = star_survival(comparison, models)
         glue_count_claim(f"{key}_kept", survival.kept_p, "starred coefficient", rule=BOOK_RULE)
-        glue(f"fate_{key}", _fate_phrase(survival.fates, survival.n_fates), display=False)
-        glue(f"{key}_gained", k_of_n(survival.gained, survival.unstarred, "unstarred coefficient"), display=False)
-    glue("book_rule", BOOK_RULE.label, display=False)
-    glue("article_rule", ARTICLE_RULE.label, display=False)
+        glue_values(
+            {
+                f"fate_{key}": _fate_phrase(survival.fates, survival.n_fates),
+                f"{key}_gained": k_of_n(survival.gained, survival.unstarred, "unstarred coefficient"),
+            }
+        )
+    glue_values(
+        {
+            "book_rule": BOOK_RULE.label,
+            "article_rule": ARTICLE_RULE.label,
+        }
+    )
 
 
 def _glue_data_notes(data_dir: str, m3: MixedFit) -> None:
     """Sentences that depend on whether the data are synthetic (and then on the generator's true model)."""
     if not is_synthetic(data_dir):
         for key, text in SUPPLIED_NOTES.items():
-            glue(key, text, display=False)
+            glue_values({key: text})
         return
     truth = read_manifest(data_dir)["index_effect"]
     terms = list(FOUR.values())
     interval = m3.confint(vcov=BOOK_RULE.vcov, df=BOOK_RULE.df).loc[terms]
     inside = int(covers(interval, true_coefficients(truth)).sum())
-    glue(
-        "four_verdict",
+    four_verdict = (
         f"The true values of {k_of_n(inside, len(terms), 'coefficient')} inside their 95 % intervals (CR2, "
         "Satterthwaite df). Where a published star does not reappear, the synthetic panel is simply less precise "
         "for that coefficient than the article's data were: the data chapter's table of star-implied bands compares "
-        "the standard errors.",
-        display=False,
+        "the standard errors."
     )
+    glue_values({"four_verdict": four_verdict})
     for key, text in SYNTHETIC_NOTES.items():
-        glue(key, text.format(truth=fmt(truth)), display=False)
+        glue_values({key: text.format(truth=fmt(truth))})
 
 
 def _readings(m3: MixedFit) -> pd.DataFrame:
@@ -267,8 +293,12 @@ def _readings(m3: MixedFit) -> pd.DataFrame:
     tidy = m3.tidy(vcov=ARTICLE_RULE.vcov, df=ARTICLE_RULE.df)
     labels = variables().set_index("variable")["label_en"]
     codes = [agrees(tidy.loc[term, "estimate"], tidy.loc[term, "p"], "M3", term) for term in READINGS]
-    glue("readings_agree", k_of_n(codes.count("="), len(codes), "variable"), display=False)
-    glue("readings_sign", k_of_n(sum(c in ("=", "s") for c in codes), len(codes), "variable"), display=False)
+    glue_values(
+        {
+            "readings_agree": k_of_n(codes.count("="), len(codes), "variable"),
+            "readings_sign": k_of_n(sum(c in ("=", "s") for c in codes), len(codes), "variable"),
+        }
+    )
     return pd.DataFrame(
         {
             "Variable": [labels[term] for term in READINGS],
@@ -287,12 +317,20 @@ def _glue_prediction(m3: MixedFit, frame: pd.DataFrame) -> None:
     grid = np.linspace(0.5, 1.0, 51)
     pred = predict_at_means(m3, frame, term, grid, vcov=BOOK_RULE.vcov, df=BOOK_RULE.df)
     at_mean, at_70 = predict_at_means(m3, frame, term, np.array([mean_journal, 0.7]))["predicted"]
-    glue("mean_journal", percent(mean_journal), display=False)
-    glue("pred_at_mean", percent(at_mean, 1), display=False)
-    glue("pred_at_70", percent(at_70, 1), display=False)
+    glue_values(
+        {
+            "mean_journal": percent(mean_journal),
+            "pred_at_mean": percent(at_mean, 1),
+            "pred_at_70": percent(at_70, 1),
+        }
+    )
     gap = float(printed_percent(at_mean, 1) - printed_percent(at_70, 1))  # as the reader sees them, in points
-    glue("pred_gap", fmt(abs(gap), 1), display=False)
-    glue("pred_gap_direction", "higher" if gap > 0 else "lower", display=False)
+    glue_values(
+        {
+            "pred_gap": fmt(abs(gap), 1),
+            "pred_gap_direction": "higher" if gap > 0 else "lower",
+        }
+    )
     fig = plot_prediction(pred, term, mean_journal, "Share of journal entries within 24 hours")
     glue_figure("fig-predicted-journal", fig, pred)
 
@@ -302,24 +340,31 @@ def _glue_icicles(raw, data_dir: str, seed: int, min_persons: int) -> None:
     often offices' months fall below the icicle level (:data:`~malstyring.analysis.calibration.ICICLE_BELOW`)."""
     journal = raw["indicator_values"].query("indicator == 'journal_24h'")[["office_id", "month", "value"]]
     found = icicles(raw["indicator_values"])
-    glue("icicle_share", percent(found.share, 1), display=False)
-    glue("icicle_none", percent(found.offices_none), display=False)
-    glue("icicle_many", percent(found.offices_many), display=False)
-    glue("icicle_level", percent(ICICLE_BELOW), display=False)
-    glue("icicle_times", count(ICICLE_MANY, "time"), display=False)
+    glue_values(
+        {
+            "icicle_share": percent(found.share, 1),
+            "icicle_none": percent(found.offices_none),
+            "icicle_many": percent(found.offices_many),
+            "icicle_level": percent(ICICLE_BELOW),
+            "icicle_times": count(ICICLE_MANY, "time"),
+        }
+    )
     control = disclosure_control(data_dir)
     labels, n_hidden = draw_shown_offices(
         raw["offices"], raw["office_month"], OFFICES_PER_DECILE, seed, min_persons if control else None
     )
-    glue(
-        "disclosure_note",
+    disclosure_note = (
         f"Disclosure control is on: {count(n_hidden, 'office')} with fewer than {min_persons} users in some month "
         f"{'is' if n_hidden == 1 else 'are'} not drawn."
         if control
-        else "Disclosure control is off for synthetic data.",
-        display=False,
+        else "Disclosure control is off for synthetic data."
     )
+    glue_values({"disclosure_note": disclosure_note})
     fig = plot_small_multiples(journal, labels, "value", "Journal entries within 24 h")
     glue_figure("fig-icicles", fig, journal[journal["office_id"].isin(list(labels))])
-    glue("seed", seed, display=False)
-    glue("n_drawn", count(len(labels), "office"), display=False)
+    glue_values(
+        {
+            "seed": seed,
+            "n_drawn": count(len(labels), "office"),
+        }
+    )
