@@ -73,6 +73,9 @@ REQUIRED = {
         "m46_kept",
         "m3_jobmatch_phrase",
         "m3_jobmatch_vs_article",
+        "m3_contact_phrase",
+        "m3_contact_vs_article",
+        "m6_contact_phrase",
     ],
     "08_robustness": [
         "main_claim",

@@ -48,6 +48,10 @@ from .operationalise import goal_attainment_index
 
 TARGETS_FILE = REFERENCE_DIR / "calibration_targets.csv"
 SPREAD_FILE = REFERENCE_DIR / "calibration_spread.csv"
+UNTUNED_FILE = REFERENCE_DIR / "calibration_untuned.csv"
+"""The same spread with the generator's tuning for the headline standard error switched off (:data:`UNTUNED`)."""
+UNTUNED = {"other_indicator_common": 0.0}
+"""The tuning switched off: no monthly shock shared by the scorecard indicators that are not covariates."""
 SPREAD_SDS = 4
 """Half-width of a tolerance in standard deviations of the generator's spread across seeds."""
 KINDS = ("design", "check")
@@ -536,3 +540,63 @@ def misses_above(rows: pd.DataFrame, spread: pd.DataFrame) -> int:
     missed = rows[rows["generator"] == "misses"]
     means = spread_summary(spread)["mean"]
     return int((means[missed["id"]].to_numpy() > missed["high"].to_numpy()).sum())
+
+
+# --- what the tuning costs -------------------------------------------------------------------------------------------
+
+
+NOTABLE_CHANGE = 3
+"""Seeds (of the 20 calibration seeds) by which a target's count inside the article band must change to be shown
+as an effect of the tuning; smaller changes are only counted."""
+
+
+def notable_tuning_changes(tuned: pd.DataFrame | None = None, untuned: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of :func:`tuning_cost` (defaults: the shipped spreads) that change by :data:`NOTABLE_CHANGE` seeds or
+    more, the costs first (most negative change), with ``attrs['smaller']``: how many targets change by fewer."""
+    changed = tuning_cost(
+        read_spread() if tuned is None else tuned, read_spread(UNTUNED_FILE) if untuned is None else untuned
+    )
+    notable = changed[changed["change"].abs() >= NOTABLE_CHANGE].sort_values("change", kind="stable")
+    notable.attrs["smaller"] = len(changed) - len(notable)
+    return notable.reset_index(drop=True)
+
+
+def tuning_cost(tuned: pd.DataFrame, untuned: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The check targets whose count of seeds inside the article band differs between the tuned spread and the
+    spread with the tuning switched off (:data:`UNTUNED`; both long tables seed, id, value over the same seeds).
+
+    One row per such target, in the targets file's order: id, target, unit, article_low, article_high, mean_tuned,
+    mean_untuned, in_band_tuned, in_band_untuned (seeds, ends included), n_seeds and change (tuned minus untuned
+    seeds in band: positive where the tuning helps, negative where it costs)."""
+    targets = calibration_targets() if targets is None else targets
+    if sorted(tuned["seed"].unique()) != sorted(untuned["seed"].unique()):
+        raise ValueError("tuning_cost: the tuned and untuned spreads must cover the same seeds")
+    checks = targets[targets["kind"] == "check"]
+    rows = []
+    for t in checks.itertuples():
+        counts = {
+            name: seeds_in_band(spread, t.id, t.article_low, t.article_high)
+            for name, spread in (("tuned", tuned), ("untuned", untuned))
+        }
+        if counts["tuned"][0] == counts["untuned"][0]:
+            continue
+        means = {
+            name: spread.loc[spread["id"] == t.id, "value"].mean()
+            for name, spread in (("tuned", tuned), ("untuned", untuned))
+        }
+        rows.append(
+            {
+                "id": t.id,
+                "target": t.target,
+                "unit": t.unit,
+                "article_low": t.article_low,
+                "article_high": t.article_high,
+                "mean_tuned": means["tuned"],
+                "mean_untuned": means["untuned"],
+                "in_band_tuned": counts["tuned"][0],
+                "in_band_untuned": counts["untuned"][0],
+                "n_seeds": counts["tuned"][1],
+                "change": counts["tuned"][0] - counts["untuned"][0],
+            }
+        )
+    return pd.DataFrame(rows)

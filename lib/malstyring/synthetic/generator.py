@@ -58,6 +58,7 @@ and a SHA-256 per file.
 import hashlib
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,7 @@ from ..data.reference import (
     indicator_catalogue,
     published_results,
 )
-from .parameters import generator_parameters
+from .parameters import GeneratorParameters, generator_parameters
 
 FIT_STATISTICS = ("n_obs", "n_groups", "aic", "bic", "loglik")
 """Rows of a model's column in ``published_results.csv`` that are not coefficients."""
@@ -701,18 +702,49 @@ def _check_scale(scale) -> int:
     return int(scale)
 
 
+VARIABLE_PARAMETERS = ("other_indicator_common",)
+"""The tuned parameters a caller may set to another value for one draw (``generate_tables(..., overrides=...)``),
+to show what the tuning does: each is read only while the panel is drawn."""
+
+
+@contextmanager
+def _parameters_set(overrides: dict[str, float] | None):
+    """The draw's parameters: the file's, with ``overrides`` (names in :data:`VARIABLE_PARAMETERS`) in force until
+    the draw ends."""
+    global P
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(VARIABLE_PARAMETERS))
+    if unknown:
+        raise ValueError(f"generator parameters that cannot be overridden: {unknown}; allowed: {VARIABLE_PARAMETERS}")
+    saved = P
+    P = GeneratorParameters({**saved, **{k: float(v) for k, v in overrides.items()}})
+    try:
+        yield
+    finally:
+        P = saved
+
+
 def generate_tables(
     seed: int = DEFAULT_SEED,
     index_effect: float = PUBLISHED_INDEX_EFFECT,
     scale: int = 1,
     return_truth: bool = False,
+    overrides: dict[str, float] | None = None,
 ) -> dict[str, pd.DataFrame] | tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Draw the six contract tables for ``scale`` x 437 offices. Deterministic in ``seed`` and ``scale``.
+    """Draw the six contract tables for ``scale`` x 437 offices. Deterministic in ``seed``, ``scale`` and
+    ``overrides`` (other values for the parameters in :data:`VARIABLE_PARAMETERS`; default: the file's).
 
     With ``return_truth`` also return the generator's own covariates of the true model (plus the Figure 2
     attainment dummies and ``size_category``), one row per office-month in office_month order: columns office_id,
     month (``YYYY-MM``, the scorecard month t) and one float column per covariate (shares 0–1, dummies 0/1).
     """
+    with _parameters_set(overrides):
+        return _generate_tables(seed, index_effect, scale, return_truth)
+
+
+def _generate_tables(
+    seed: int, index_effect: float, scale: int, return_truth: bool
+) -> dict[str, pd.DataFrame] | tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     scale = _check_scale(scale)
     rng = np.random.default_rng(seed)
     d = _draw_panel(rng, scale, _second_stream(seed))

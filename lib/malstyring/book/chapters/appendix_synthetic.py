@@ -4,6 +4,14 @@ indicators are drawn, and every tuned number of the generator with its source (r
 
 import pandas as pd
 
+from ...analysis.calibration import (
+    NOTABLE_CHANGE,
+    UNTUNED,
+    format_band,
+    format_value,
+    notable_tuning_changes,
+    read_spread,
+)
 from ...base.number_format import fmt, fmt_coef, integer, percent, signed
 from ...data.provenance import GENERATOR_VERSION, is_synthetic, read_manifest
 from ...data.reference import indicator_catalogue, published_results, variables
@@ -13,6 +21,7 @@ from ..notices import data_notice
 from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import book_table
+from ..words import join_words
 
 
 def build(data_dir: str) -> Page:
@@ -26,6 +35,7 @@ def build(data_dir: str) -> Page:
             "tbl-true-model": _true_model_table(index_effect),
             "tbl-indicator-design": _indicator_design_table(),
             "tbl-generator-parameters": _parameter_table(),
+            "tbl-tuning-cost": _tuning_cost_table(),
         },
     )
 
@@ -86,6 +96,52 @@ def _glue_design() -> None:
         else "higher than"
     )
     glue_values({"shift_trend": f"the {last} shift is {trend} the {first} one"})
+
+
+def _tuning_cost_table():
+    """What the one tuning for the headline standard error does to the other check targets: seeds inside the
+    article band over the calibration seeds, with and without it (``data/reference/calibration_untuned.csv``)."""
+    cost = notable_tuning_changes()
+    ((name, off_value),) = UNTUNED.items()
+    n_seeds = int(read_spread()["seed"].nunique())
+
+    def changes(rows: pd.DataFrame) -> str:
+        return join_words(
+            [
+                f"‘{r.target}’ ({r.in_band_untuned} seeds without the shock, {r.in_band_tuned} with it)"
+                for r in rows.itertuples()
+            ]
+        )
+
+    helped, costs = cost[cost["change"] > 0], cost[cost["change"] < 0]
+    text = (
+        f"With the shared shock switched off (loading {fmt(off_value, 0)} instead of "
+        f"{fmt(generator_parameters()[name], 2)}) and the same {integer(n_seeds)} calibration seeds, the number of "
+        f"seeds on which a check target falls inside the article's band changes by {integer(NOTABLE_CHANGE)} or "
+        f"more for {integer(len(cost))} targets. The tuning helps {integer(len(helped))}: "
+        f"{changes(helped) or 'none'}. It costs {integer(len(costs))}: {changes(costs) or 'none'}. "
+        f"{integer(cost.attrs['smaller'])} further targets change by fewer seeds (not shown), and the others "
+        "not at all."
+    )
+    glue_values({"tuning_cost": text})
+    rows = pd.DataFrame(
+        {
+            "Target": cost["target"],
+            "Article's band": [
+                format_band(lo, hi, u) for lo, hi, u in cost[["article_low", "article_high", "unit"]].itertuples(False)
+            ],
+            "Mean, untuned": [format_value(v, u) for v, u in zip(cost["mean_untuned"], cost["unit"], strict=True)],
+            "Mean, tuned": [format_value(v, u) for v, u in zip(cost["mean_tuned"], cost["unit"], strict=True)],
+            "Seeds in band, untuned": cost["in_band_untuned"].map(integer),
+            "Seeds in band, tuned": cost["in_band_tuned"].map(integer),
+        }
+    )
+    caption = (
+        f"What the tuning of the shared scorecard shock does: the check targets whose number of calibration seeds "
+        f"(of {integer(n_seeds)}) inside the article's band changes by {integer(NOTABLE_CHANGE)} or more when the "
+        "shock is switched off, the costs first."
+    )
+    return book_table(rows, caption, "tbl-tuning-cost", widths="34 18 12 12 12 12")
 
 
 def _true_model_table(index_effect: float):

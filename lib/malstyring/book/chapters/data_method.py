@@ -5,10 +5,12 @@ article's stars allow."""
 import pandas as pd
 
 from ...analysis.calibration import (
+    NOTABLE_CHANGE,
     SPREAD_SDS,
     calibration_report,
     format_band,
     misses_above,
+    notable_tuning_changes,
     outside_article_band,
     read_spread,
     seeds_in_band,
@@ -33,7 +35,7 @@ from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import Markdown, book_table
 from ..verdicts import band_verdict
-from ..words import count, k_of_n
+from ..words import count, join_words, k_of_n
 
 EXCLUSION_TEXT = {"missing data": "for lack of data", "no comparable target": "for lack of a comparable target"}
 """The article's reasons for leaving an indicator out of the index (Table 3 and its appendix), as prose."""
@@ -206,6 +208,19 @@ def _glue_calibration(report: pd.DataFrame, synthetic: bool, disclosure: bool) -
     )
 
 
+def _tuning_costs() -> str:
+    """Which check targets the tuning for the headline band pushes out of their article bands on
+    :data:`NOTABLE_CHANGE` or more of the calibration seeds, as a clause."""
+    costs = notable_tuning_changes().query("change < 0")
+    if costs.empty:
+        return f"the shock would change no other target's count of seeds in band by {integer(NOTABLE_CHANGE)} or more"
+    rows = costs[["target", "in_band_untuned", "in_band_tuned"]].itertuples(False)
+    names = join_words(
+        [f"‘{target}’ ({untuned} seeds without the shock, {tuned} with it)" for target, untuned, tuned in rows]
+    )
+    return f"{count(len(costs), 'other target')} would fall inside their bands on more seeds: {names}"
+
+
 def _tolerance_text(report: pd.DataFrame, synthetic: bool, disclosure: bool) -> str:
     """Where the tolerances come from: the generator's spread (synthetic data) or the article's own rounding."""
     if not synthetic:
@@ -297,7 +312,8 @@ def _glue_star_bands(bands: pd.DataFrame, synthetic: bool) -> None:
         f"estimates the coefficient less precisely than the article's data did, and {integer(missed - above)} below "
         "it. The generator was tuned for one band only, the headline's: the scorecard indicators that are not "
         "covariates of the models share a monthly office shock, which gives the index variation of its own and also "
-        "widens its distribution (appendix on the synthetic data)."
+        f"widens its distribution. That has a cost: switched off, {_tuning_costs()} (appendix on the synthetic "
+        "data, table of what the tuning does)."
     )
     glue_values({"bands_generator": bands_generator})
 
