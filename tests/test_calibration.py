@@ -13,6 +13,8 @@ import pytest
 from malstyring.analysis.calibration import (
     SPREAD_SDS,
     SUPPRESSED,
+    UNTUNED,
+    UNTUNED_FILE,
     IndexSummary,
     article_text,
     calibration_report,
@@ -35,6 +37,7 @@ from malstyring.analysis.calibration import (
     spread_summary,
     star_band_rows,
     star_band_targets,
+    tuning_cost,
 )
 from malstyring.analysis.inference import star_band
 from malstyring.analysis.models import fit_mixed, fit_models
@@ -406,3 +409,42 @@ def test_one_sd_effect_is_the_coefficient_times_the_sd(frame_and_flow, default_f
     assert effect["estimate"] == pytest.approx(m3.coef["index"] * sd, rel=1e-12)
     assert effect["se"] == pytest.approx(m3.se("CR1")["index"] * sd, rel=1e-12)
     assert effect["low"] < effect["estimate"] < effect["high"]
+
+
+def test_the_untuned_spread_is_the_generator_with_the_shock_switched_off():
+    """The stored untuned spread (``calibration_untuned.csv``) is what the current generator gives with
+    :data:`UNTUNED`: one of its seeds is drawn again and every value compared. And switching the shock off changes the
+    panel (the scorecard) while leaving the tuned draw, taken afterwards, as it was."""
+    untuned = read_spread(UNTUNED_FILE)
+    seed = int(untuned["seed"].min())
+    data = RawData(tables=generate_tables(seed, overrides=UNTUNED))
+    frame, _ = build_frame(data, FrameOptions())
+    values = calibration_values(data, frame, *_fits(frame))
+    stored = untuned[untuned["seed"] == seed].set_index("id")["value"]
+    assert set(stored.index) == set(values.index)
+    np.testing.assert_allclose(values[stored.index].to_numpy(), stored.to_numpy(), rtol=1e-7, atol=1e-12)
+    tuned = read_spread()
+    assert not np.allclose(tuned[tuned["seed"] == seed].set_index("id")["value"][stored.index], stored)
+
+
+def test_generator_overrides_are_checked_and_undone():
+    before = generate_tables(3)["indicator_values"]
+    with pytest.raises(ValueError, match="cannot be overridden"):
+        generate_tables(3, overrides={"sd_month": 0.0})
+    off = generate_tables(3, overrides=UNTUNED)["indicator_values"]
+    after = generate_tables(3)["indicator_values"]
+    assert not off["value"].equals(before["value"])
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_tuning_cost_counts_seeds_in_the_article_band_by_hand(targets):
+    """Two seeds, one target with band [0, 0.25]: tuned values 0.3 and 0.2 (1 seed in band), untuned 0.2 and 0.1 (2);
+    an unchanged target is left out."""
+    ids = ["index_above_75_max_year", "icc_office"]
+    row = targets.loc[ids[0]]
+    assert (row["article_low"], row["article_high"]) == (0.0, 0.25)
+    tuned = pd.DataFrame({"seed": [1, 1, 2, 2], "id": ids * 2, "value": [0.3, 0.07, 0.2, 0.07]})
+    untuned = pd.DataFrame({"seed": [1, 1, 2, 2], "id": ids * 2, "value": [0.2, 0.07, 0.1, 0.07]})
+    cost = tuning_cost(tuned, untuned, targets.reset_index())
+    assert list(cost["id"]) == [ids[0]]
+    assert cost.iloc[0][["in_band_tuned", "in_band_untuned", "change", "n_seeds"]].tolist() == [1, 2, -1, 2]
