@@ -120,11 +120,12 @@ $(HTML_STAMP): $(CHAPTERS_STAMP) $(BOOK_SRC) $(LIB) scripts/check_build.py $(if 
 	@touch $@
 
 # The chapter executes while Sphinx and the post-build check load on the other core; Sphinx then re-reads only the
-# changed chapter (scripts/chapter.py). With PARAMS the executed chapters are no longer the default book: the next
-# `make book` executes them again.
+# changed chapter (scripts/chapter.py). Its figures are drawn for the HTML only (SVG), and with PARAMS it is no
+# longer the default book, so the executed chapters lose their stamp: the next `make book` or `make pdf` executes
+# them again.
 chapter: data ## re-execute one chapter with new parameters and rebuild: make chapter NB=05_results_regressions PARAMS="-p lead 3"
 	@test -n "$(NB)" || (echo "error: set NB, e.g. make chapter NB=05_results_regressions PARAMS='-p lead 3'" >&2; exit 2)
-	$(if $(PARAMS),@rm -f $(CHAPTERS_STAMP))
+	@rm -f $(CHAPTERS_STAMP)
 	@$(PY) scripts/chapter.py --data "$(DATA)" --only $(NB) $(PARAMS)
 	@echo "HTML book: $(CURDIR)/book/_build/html/index.html"
 

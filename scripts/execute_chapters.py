@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[RUN_SHARE_ENV] = str(sockets)
     jobs = max(1, min(args.jobs, len(chapters)))
     # the zygote imports while this process reads the chapters' parameters
-    zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log") if jobs > 1 else (None, "")
+    zygote_proc, zygote = _start_zygote(sockets, logs / "zygote.log")
     try:
         return _run(args, chapters, out_dir, the_book, scratch, logs, sockets, jobs, zygote)
     finally:

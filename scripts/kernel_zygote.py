@@ -22,6 +22,7 @@ it off). The stored-notebook comparison checks that outputs are unchanged; the e
 compared byte for byte with and without the zygote (equal but for a progress bar's rate in chapter 8).
 """
 
+import importlib
 import json
 import os
 import signal
@@ -40,32 +41,14 @@ PRELOAD = (
     "matplotlib.pyplot",
     "seaborn",
     "joblib",
-    *(
-        f"malstyring.{name}"
-        for name in (
-            "calibration",
-            "codebook",
-            "figures",
-            "models",
-            "operationalise",
-            "panel",
-            "parameters",
-            "provenance",
-            "reading",
-            "reference",
-            "report",
-            "robustness",
-            "synthetic",
-            "tables",
-            "validate",
-        )
-    ),
+    "malstyring.book.chapters",
 )
 """What the chapters import, and nothing more: modules imported here must behave as if the chapter had imported
 them, so the list holds only libraries that read nothing at import time which the kernel sets up later (the
 kernel's environment, IPython). IPython, ipykernel and myst_nb are therefore left to the kernel: ipykernel, for
 one, reads the kernel's parent process from the environment when its module is imported. Importing these emits no
 warning (a warning printed at import would otherwise move from the chapter's output to the zygote's log)."""
+CHAPTERS_PACKAGE = "malstyring.book.chapters"
 KERNEL_MODULE = "ipykernel_launcher"
 MAX_MESSAGE = 1 << 20
 
@@ -76,13 +59,22 @@ MAX_MESSAGE = 1 << 20
 def _preload() -> None:
     # as ipykernel would set it before the chapter imports matplotlib (it only sets it when unset)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    import importlib
 
-    for name in PRELOAD:
+    for name in preload_modules():
         try:
             importlib.import_module(name)
         except Exception as err:  # the kernel will import it itself, and fail there if it must
             print(f"kernel_zygote: not preloaded: {name}: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
+
+
+def preload_modules() -> list[str]:
+    """:data:`PRELOAD`, with every chapter module of ``malstyring.book.chapters`` (what the chapters' one code cell
+    imports; with them the whole package below it)."""
+    import pkgutil
+
+    chapters = importlib.import_module(CHAPTERS_PACKAGE)
+    names = [f"{CHAPTERS_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(chapters.__path__)]
+    return [name for name in PRELOAD if name != CHAPTERS_PACKAGE] + names
 
 
 def _child(request: dict, fds: list[int], close: list[socket.socket]) -> None:

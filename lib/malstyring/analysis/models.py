@@ -455,14 +455,18 @@ class MixedFit:
 
     def coef_test(self, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
         """One row per coefficient: estimate, se, df, t and the two-sided p-value of coefficient = 0 under the
-        rule (``vcov``, ``df``); ``df`` is ``inf`` for a normal reference distribution."""
-        se = self.se(vcov)
-        dfs = self.degrees_of_freedom(vcov, df)
-        t, p = t_tests(self.coef.to_numpy(), se.to_numpy(), dfs)
-        out = pd.DataFrame({"estimate": self.coef, "se": se, "df": dfs, "t": t, "p": p}, index=self.coef.index)
-        out.index.name = "parameter"
-        out.attrs["rule"] = (vcov, df)
-        return out
+        rule (``vcov``, ``df``); ``df`` is ``inf`` for a normal reference distribution. Computed once per fit and
+        rule; each call returns a copy."""
+        key = ("coef_test", vcov, df)
+        if key not in self._cache:
+            se = self.se(vcov)
+            dfs = self.degrees_of_freedom(vcov, df)
+            t, p = t_tests(self.coef.to_numpy(), se.to_numpy(), dfs)
+            out = pd.DataFrame({"estimate": self.coef, "se": se, "df": dfs, "t": t, "p": p}, index=self.coef.index)
+            out.index.name = "parameter"
+            out.attrs["rule"] = (vcov, df)
+            self._cache[key] = out
+        return self._cache[key].copy()
 
     def confint(self, level: float = 0.95, vcov: str = ARTICLE_RULE.vcov, df: str = ARTICLE_RULE.df) -> pd.DataFrame:
         """Confidence intervals (columns ``low`` and ``high``) at ``level`` under the rule (``vcov``, ``df``)."""

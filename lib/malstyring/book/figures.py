@@ -10,6 +10,7 @@ import seaborn as sns
 
 from ..analysis.calibration import INDEX_BINS, INDEX_HIGH
 from ..base.number_format import fmt, integer, percent
+from ..data.paths import FIGURE_FORMATS_ENV
 
 GREYS = ("#1a1a1a", "#6e6e6e", "#a8a8a8", "#d4d4d4")
 ACCENT = "#1a1a1a"
@@ -20,6 +21,19 @@ natural size and a 9 pt label is 9 pt on paper. The HTML shows the same vector d
 FONT_SIZE = 9.5
 """Body text of figures in points at print size; tick labels and legends use SMALL_SIZE."""
 SMALL_SIZE = 9.0
+
+
+FIGURE_FORMATS = ("svg", "pdf")
+"""The formats a figure may be rendered in (:data:`malstyring.data.paths.FIGURE_FORMATS_ENV` picks among them)."""
+
+
+def figure_formats() -> tuple[str, ...]:
+    """The formats of :data:`FIGURE_FORMATS_ENV`, checked against :data:`FIGURE_FORMATS`."""
+    formats = tuple(f.strip() for f in os.environ.get(FIGURE_FORMATS_ENV, ",".join(FIGURE_FORMATS)).split(","))
+    unknown = sorted(set(formats) - set(FIGURE_FORMATS))
+    if unknown or not formats:
+        raise ValueError(f"{FIGURE_FORMATS_ENV}: unknown figure format(s) {unknown}; allowed: {FIGURE_FORMATS}")
+    return formats
 
 
 def use_book_style() -> None:
@@ -63,7 +77,7 @@ def use_book_style() -> None:
     except ImportError:  # plain Python: nothing to configure
         return
     if get_ipython() is not None:
-        set_matplotlib_formats("svg", "pdf")
+        set_matplotlib_formats(*figure_formats())
 
 
 FIGURE_DATA_DIGITS = 5

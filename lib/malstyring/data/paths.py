@@ -12,3 +12,7 @@ RUN_SHARE_ENV = "MALSTYRING_RUN_SHARE"
 it and deletes the folder afterwards): chapters executed in that run share identical Monte Carlo re-draws instead of
 computing them twice (:func:`malstyring.analysis.robustness.monte_carlo_draws`). Results are the same with or
 without it; nothing is kept between runs."""
+FIGURE_FORMATS_ENV = "MALSTYRING_FIGURE_FORMATS"
+"""Environment variable naming the formats a chapter's figures are rendered in, comma-separated (default
+``svg,pdf``: SVG for the HTML, PDF for the LaTeX build; :func:`malstyring.book.figures.figure_formats`).
+``make chapter`` rebuilds only the HTML and sets ``svg``."""
