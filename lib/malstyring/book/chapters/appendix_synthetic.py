@@ -21,7 +21,7 @@ from ..notices import data_notice
 from ..page import Page, glue_values
 from ..parameters import check_parameters
 from ..tables import book_table
-from ..words import join_words
+from ..words import count, join_words
 
 
 def build(data_dir: str) -> Page:
@@ -105,23 +105,27 @@ def _tuning_cost_table():
     ((name, off_value),) = UNTUNED.items()
     n_seeds = int(read_spread()["seed"].nunique())
 
-    def changes(rows: pd.DataFrame) -> str:
-        return join_words(
-            [
-                f"‘{r.target}’ ({r.in_band_untuned} seeds without the shock, {r.in_band_tuned} with it)"
-                for r in rows.itertuples()
-            ]
-        )
+    def names(rows: pd.DataFrame) -> str:
+        return join_words([f"‘{target}’" for target in rows["target"]]) or "none"
 
     helped, costs = cost[cost["change"] > 0], cost[cost["change"] < 0]
     text = (
-        f"With the shared shock switched off (loading {fmt(off_value, 0)} instead of "
-        f"{fmt(generator_parameters()[name], 2)}) and the same {integer(n_seeds)} calibration seeds, the number of "
-        f"seeds on which a check target falls inside the article's band changes by {integer(NOTABLE_CHANGE)} or "
-        f"more for {integer(len(cost))} targets. The tuning helps {integer(len(helped))}: "
-        f"{changes(helped) or 'none'}. It costs {integer(len(costs))}: {changes(costs) or 'none'}. "
-        f"{integer(cost.attrs['smaller'])} further targets change by fewer seeds (not shown), and the others "
-        "not at all."
+        f"With the shock switched off (loading {fmt(off_value, 0)} instead of {fmt(generator_parameters()[name], 2)}) "
+        f"and the same {integer(n_seeds)} seeds, {count(len(cost), 'check target')} "
+        f"{'changes its' if len(cost) == 1 else 'change their'} number of seeds inside the article's band by "
+        f"{integer(NOTABLE_CHANGE)} or more. The tuning helps {integer(len(helped))}: "
+        f"{names(helped)}. It costs {integer(len(costs))}: {names(costs)}."
+    )
+    if len(costs):
+        worst = costs.iloc[0]
+        text += (
+            f" The largest cost is to ‘{worst['target']}’, inside its band on {integer(worst['in_band_untuned'])} "
+            f"seeds without the shock and on {integer(worst['in_band_tuned'])} with it."
+        )
+    smaller = cost.attrs["smaller"]
+    text += (
+        f" {count(smaller, 'further target')} {'changes' if smaller == 1 else 'change'} by fewer seeds (not shown); "
+        "the rest not at all."
     )
     glue_values({"tuning_cost": text})
     rows = pd.DataFrame(
@@ -130,18 +134,19 @@ def _tuning_cost_table():
             "Article's band": [
                 format_band(lo, hi, u) for lo, hi, u in cost[["article_low", "article_high", "unit"]].itertuples(False)
             ],
-            "Mean, untuned": [format_value(v, u) for v, u in zip(cost["mean_untuned"], cost["unit"], strict=True)],
-            "Mean, tuned": [format_value(v, u) for v, u in zip(cost["mean_tuned"], cost["unit"], strict=True)],
-            "Seeds in band, untuned": cost["in_band_untuned"].map(integer),
-            "Seeds in band, tuned": cost["in_band_tuned"].map(integer),
+            "Mean, off": [format_value(v, u) for v, u in zip(cost["mean_untuned"], cost["unit"], strict=True)],
+            "Mean, on": [format_value(v, u) for v, u in zip(cost["mean_tuned"], cost["unit"], strict=True)],
+            "In band, off": cost["in_band_untuned"].map(integer),
+            "In band, on": cost["in_band_tuned"].map(integer),
         }
     )
     caption = (
         f"What the tuning of the shared scorecard shock does: the check targets whose number of calibration seeds "
         f"(of {integer(n_seeds)}) inside the article's band changes by {integer(NOTABLE_CHANGE)} or more when the "
-        "shock is switched off, the costs first."
+        "shock is switched off, the costs first. Off: the shock switched off; on: the generator as shipped. Mean: "
+        "over the seeds; in band: seeds inside the article's band."
     )
-    return book_table(rows, caption, "tbl-tuning-cost", widths="34 18 12 12 12 12")
+    return book_table(rows, caption, "tbl-tuning-cost", widths="36 20 11 11 11 11")
 
 
 def _true_model_table(index_effect: float):

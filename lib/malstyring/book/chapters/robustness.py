@@ -45,6 +45,7 @@ from ...analysis.timedep import lagged_outcome_comparison, nickell_bias, wooldri
 from ...base.number_format import (
     degrees_of_freedom,
     fmt,
+    fmt_coef,
     fmt_p,
     integer,
     percent,
@@ -366,24 +367,29 @@ LAG_TRUTH_NOTE = (
 
 
 def _lagged_outcome_table(lag: pd.DataFrame) -> Markdown:
+    """One row per specification and term: the estimate, its CR2 standard error, Satterthwaite df and p under the
+    book's rule, and p under the article's rule (the estimate is the same under both)."""
+    book = lag[lag["rule"] == BOOK_RULE.name].set_index(["specification", "term"])
+    article = lag[lag["rule"] == ARTICLE_RULE.name].set_index(["specification", "term"])["p"]
     shown = pd.DataFrame(
         {
-            "Specification": lag["specification"].str.capitalize(),
-            "Rule": lag["rule"].map(lambda name: RULES[name].short),
-            "Term": lag["term"].map({"index": "Index", "to_work_share_lag1": "Lagged outcome"}),
-            "Estimate": lag["estimate"].map(fmt),
-            "SE": lag["se"].map(fmt),
-            "df": lag["df"].map(degrees_of_freedom),
-            "p": lag["p"].map(fmt_p),
-            "N": lag["n_obs"].map(integer),
+            "Specification": [spec.capitalize() for spec, _ in book.index],
+            "Term": [{"index": "Index", "to_work_share_lag1": "Lagged outcome"}[term] for _, term in book.index],
+            "Estimate": book["estimate"].map(fmt_coef).to_numpy(),
+            "CR2 SE": book["se"].map(fmt_coef).to_numpy(),
+            "df": book["df"].map(degrees_of_freedom).to_numpy(),
+            "p, book's rule": book["p"].map(fmt_p).to_numpy(),
+            "p, article's rule": article.reindex(book.index).map(fmt_p).to_numpy(),
+            "N": book["n_obs"].map(integer).to_numpy(),
         }
     )
     return book_table(
         shown,
         "Model 3 with and without the office's outcome in the previous month: the index coefficient (and the lag's) "
-        "under the book's rule (CR2, Satterthwaite degrees of freedom) and the article's (CR1, normal; df ∞).",
+        "with its CR2 standard error and Satterthwaite degrees of freedom; p under the book's rule (CR2, "
+        "Satterthwaite df) and under the article's (CR1, normal).",
         "tbl-lagged-outcome",
-        widths="26 18 14 10 9 7 8 8",
+        widths="27 15 11 10 8 10 11 8",
     )
 
 
@@ -618,13 +624,15 @@ def _terms_table(fits: dict[str, MixedFit], terms: dict[str, list[str]], boots: 
     glue_values({"terms_boot_differs": verdict})
     by_term = pd.DataFrame(
         {
-            "Model": judged["model"].str.replace("M", "", regex=False),
-            "Coefficient": judged["term"].map(labels),
-            "Estimate": judged["estimate"].map(fmt),
+            "Coefficient": [
+                labels[t] + ("" if m == "M3" else f" (Model {m[1:]})")
+                for m, t in zip(judged["model"], judged["term"], strict=True)
+            ],
+            "Estimate": judged["estimate"].map(fmt_coef),
             "p, article's rule": judged["p_article"].map(fmt_p),
-            "Satterthwaite df": judged["df"].map(lambda x: fmt(x, 1)),
+            "df": judged["df"].map(lambda x: fmt(x, 1)),
             "p, book's rule": judged["p_book"].map(fmt_p),
-            "p, wild bootstrap": judged["p_boot"].map(fmt_p),
+            "p, bootstrap": judged["p_boot"].map(fmt_p),
         }
     )
     df_all = fits["M3"].coef_test(BOOK_RULE.vcov, BOOK_RULE.df)["df"].drop("Intercept")
@@ -637,11 +645,11 @@ def _terms_table(fits: dict[str, MixedFit], terms: dict[str, list[str]], boots: 
     )
     return book_table(
         by_term,
-        "Every coefficient of Model 3 and Model 6's attainment dummies, as the results chapter discusses them: "
-        "p-values under the article's rule (CR1, normal), the book's rule (CR2, Satterthwaite degrees of freedom) "
-        "and the wild cluster restricted bootstrap (Webb weights, the same draws for both models).",
+        "Every coefficient of Model 3, and Model 6's attainment dummies, as the results chapter discusses them: "
+        "p-values under the article's rule (CR1, normal), the book's rule (CR2 with Satterthwaite degrees of "
+        "freedom, df) and the wild cluster restricted bootstrap (Webb weights, the same draws for both models).",
         "tbl-few-cluster-terms",
-        widths="7 33 10 13 11 13 13",
+        widths="40 12 12 12 12 12",
     )
 
 
