@@ -37,7 +37,7 @@ from malstyring.analysis.calibration import (
     spread_summary,
     star_band_rows,
     star_band_targets,
-    tuning_cost,
+    tuning_shifts,
 )
 from malstyring.analysis.inference import star_band
 from malstyring.analysis.models import fit_mixed, fit_models
@@ -437,14 +437,21 @@ def test_generator_overrides_are_checked_and_undone():
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_tuning_cost_counts_seeds_in_the_article_band_by_hand(targets):
-    """Two seeds, one target with band [0, 0.25]: tuned values 0.3 and 0.2 (1 seed in band), untuned 0.2 and 0.1 (2);
-    an unchanged target is left out."""
+def test_tuning_shifts_by_hand(targets):
+    """Three seeds. Highest yearly share above 75 % (band 0-0.25): tuned 0.30, 0.20, 0.24 against untuned 0.20, 0.10,
+    0.16, differences 0.10, 0.10, 0.08: mean 0.09333, SD 0.011547, SE 0.0066667, paired t 14.0, in band 2 against 3.
+    Office ICC (band 0.065-0.075): 0.071, 0.069, 0.073 against 0.070 three times, differences 0.001, -0.001, 0.003:
+    t = 0.001 / (0.002 / sqrt 3) = 0.866, not beyond noise, in band 3 and 3."""
     ids = ["index_above_75_max_year", "icc_office"]
-    row = targets.loc[ids[0]]
-    assert (row["article_low"], row["article_high"]) == (0.0, 0.25)
-    tuned = pd.DataFrame({"seed": [1, 1, 2, 2], "id": ids * 2, "value": [0.3, 0.07, 0.2, 0.07]})
-    untuned = pd.DataFrame({"seed": [1, 1, 2, 2], "id": ids * 2, "value": [0.2, 0.07, 0.1, 0.07]})
-    cost = tuning_cost(tuned, untuned, targets.reset_index())
-    assert list(cost["id"]) == [ids[0]]
-    assert cost.iloc[0][["in_band_tuned", "in_band_untuned", "change", "n_seeds"]].tolist() == [1, 2, -1, 2]
+    assert (targets.loc[ids[0], "article_low"], targets.loc[ids[0], "article_high"]) == (0.0, 0.25)
+    assert (targets.loc[ids[1], "article_low"], targets.loc[ids[1], "article_high"]) == (0.065, 0.075)
+    seeds = [1, 1, 2, 2, 3, 3]
+    tuned = pd.DataFrame({"seed": seeds, "id": ids * 3, "value": [0.30, 0.071, 0.20, 0.069, 0.24, 0.073]})
+    untuned = pd.DataFrame({"seed": seeds, "id": ids * 3, "value": [0.20, 0.070, 0.10, 0.070, 0.16, 0.070]})
+    shifts = tuning_shifts(tuned, untuned, targets.reset_index()).set_index("id")
+    assert list(shifts.index) == [i for i in targets.index if i in ids]
+    above, icc = shifts.loc[ids[0]], shifts.loc[ids[1]]
+    assert above["paired_t"] == pytest.approx(0.0933333 / 0.0066667, rel=1e-4) and above["shifted"]
+    assert (above["in_band_tuned"], above["in_band_untuned"], above["change"]) == (2, 3, -1)
+    assert icc["paired_t"] == pytest.approx(0.8660254, rel=1e-6) and not icc["shifted"]
+    assert (icc["in_band_tuned"], icc["in_band_untuned"], icc["change"]) == (3, 3, 0)

@@ -76,6 +76,7 @@ REQUIRED = {
         "m3_contact_phrase",
         "m3_contact_vs_article",
         "m6_contact_phrase",
+        "m6_contact_vs_article",
     ],
     "08_robustness": [
         "main_claim",

@@ -545,45 +545,37 @@ def misses_above(rows: pd.DataFrame, spread: pd.DataFrame) -> int:
 # --- what the tuning costs -------------------------------------------------------------------------------------------
 
 
-NOTABLE_CHANGE = 3
-"""Seeds (of the 20 calibration seeds) by which a target's count inside the article band must change to be shown
-as an effect of the tuning; smaller changes are only counted."""
+SHIFT_T = 2.0
+"""A target moves beyond seed-to-seed noise when the mean of its paired differences (tuned minus untuned, seed by
+seed) is more than this many standard errors from zero: the book's two-standard-error rule for simulation noise."""
 
 
-def notable_tuning_changes(tuned: pd.DataFrame | None = None, untuned: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The rows of :func:`tuning_cost` (defaults: the shipped spreads) that change by :data:`NOTABLE_CHANGE` seeds or
-    more, the costs first (most negative change), with ``attrs['smaller']``: how many targets change by fewer."""
-    changed = tuning_cost(
-        read_spread() if tuned is None else tuned, read_spread(UNTUNED_FILE) if untuned is None else untuned
-    )
-    notable = changed[changed["change"].abs() >= NOTABLE_CHANGE].sort_values("change", kind="stable")
-    notable.attrs["smaller"] = len(changed) - len(notable)
-    return notable.reset_index(drop=True)
+def tuning_shifts(tuned: pd.DataFrame | None = None, untuned: pd.DataFrame | None = None, targets=None) -> pd.DataFrame:
+    """What the tuning does to each check target, seed by seed (defaults: the shipped spreads, tuned and with the
+    tuning switched off, :data:`UNTUNED`; both long tables seed, id, value over the same seeds).
 
-
-def tuning_cost(tuned: pd.DataFrame, untuned: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The check targets whose count of seeds inside the article band differs between the tuned spread and the
-    spread with the tuning switched off (:data:`UNTUNED`; both long tables seed, id, value over the same seeds).
-
-    One row per such target, in the targets file's order: id, target, unit, article_low, article_high, mean_tuned,
-    mean_untuned, in_band_tuned, in_band_untuned (seeds, ends included), n_seeds and change (tuned minus untuned
-    seeds in band: positive where the tuning helps, negative where it costs)."""
+    One row per check target, in the targets file's order: id, target, unit, article_low, article_high, mean_tuned,
+    mean_untuned, paired_t (mean of the paired differences over its standard error; 0 when every difference is 0),
+    shifted (``|paired_t| > SHIFT_T``), in_band_tuned, in_band_untuned (seeds inside the article band, ends
+    included), n_seeds and change (tuned minus untuned seeds in band)."""
+    tuned = read_spread() if tuned is None else tuned
+    untuned = read_spread(UNTUNED_FILE) if untuned is None else untuned
     targets = calibration_targets() if targets is None else targets
     if sorted(tuned["seed"].unique()) != sorted(untuned["seed"].unique()):
-        raise ValueError("tuning_cost: the tuned and untuned spreads must cover the same seeds")
-    checks = targets[targets["kind"] == "check"]
+        raise ValueError("tuning_shifts: the tuned and untuned spreads must cover the same seeds")
+    pairs = tuned.merge(untuned, on=["seed", "id"], suffixes=("_tuned", "_untuned"), validate="one_to_one")
     rows = []
-    for t in checks.itertuples():
-        counts = {
-            name: seeds_in_band(spread, t.id, t.article_low, t.article_high)
-            for name, spread in (("tuned", tuned), ("untuned", untuned))
-        }
-        if counts["tuned"][0] == counts["untuned"][0]:
+    for t in targets[targets["kind"] == "check"].itertuples():
+        pair = pairs[pairs["id"] == t.id]
+        if pair.empty:
             continue
-        means = {
-            name: spread.loc[spread["id"] == t.id, "value"].mean()
-            for name, spread in (("tuned", tuned), ("untuned", untuned))
-        }
+        diff = pair["value_tuned"] - pair["value_untuned"]
+        se = diff.std(ddof=1) / np.sqrt(len(diff))
+        paired_t = (
+            0.0 if (diff == 0).all() else float(diff.mean() / se) if se > 0 else float(np.sign(diff.mean()) * np.inf)
+        )
+        in_tuned = int(pair["value_tuned"].between(t.article_low, t.article_high).sum())
+        in_untuned = int(pair["value_untuned"].between(t.article_low, t.article_high).sum())
         rows.append(
             {
                 "id": t.id,
@@ -591,12 +583,14 @@ def tuning_cost(tuned: pd.DataFrame, untuned: pd.DataFrame, targets: pd.DataFram
                 "unit": t.unit,
                 "article_low": t.article_low,
                 "article_high": t.article_high,
-                "mean_tuned": means["tuned"],
-                "mean_untuned": means["untuned"],
-                "in_band_tuned": counts["tuned"][0],
-                "in_band_untuned": counts["untuned"][0],
-                "n_seeds": counts["tuned"][1],
-                "change": counts["tuned"][0] - counts["untuned"][0],
+                "mean_tuned": float(pair["value_tuned"].mean()),
+                "mean_untuned": float(pair["value_untuned"].mean()),
+                "paired_t": paired_t,
+                "shifted": abs(paired_t) > SHIFT_T,
+                "in_band_tuned": in_tuned,
+                "in_band_untuned": in_untuned,
+                "n_seeds": len(pair),
+                "change": in_tuned - in_untuned,
             }
         )
     return pd.DataFrame(rows)

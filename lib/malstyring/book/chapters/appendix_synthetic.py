@@ -4,14 +4,7 @@ indicators are drawn, and every tuned number of the generator with its source (r
 
 import pandas as pd
 
-from ...analysis.calibration import (
-    NOTABLE_CHANGE,
-    UNTUNED,
-    format_band,
-    format_value,
-    notable_tuning_changes,
-    read_spread,
-)
+from ...analysis.calibration import SHIFT_T, UNTUNED, format_band, format_value, tuning_shifts
 from ...base.number_format import fmt, fmt_coef, integer, percent, signed
 from ...data.provenance import GENERATOR_VERSION, is_synthetic, read_manifest
 from ...data.reference import indicator_catalogue, published_results, variables
@@ -99,54 +92,63 @@ def _glue_design() -> None:
 
 
 def _tuning_cost_table():
-    """What the one tuning for the headline standard error does to the other check targets: seeds inside the
-    article band over the calibration seeds, with and without it (``data/reference/calibration_untuned.csv``)."""
-    cost = notable_tuning_changes()
+    """What the one tuning for the headline standard error does to the check targets: those it moves beyond
+    seed-to-seed noise (:func:`tuning_shifts`), with their means and seeds inside the article band with and
+    without it (``data/reference/calibration_untuned.csv``)."""
+    shifts = tuning_shifts()
+    moved = shifts[shifts["shifted"]].sort_values("change", kind="stable")
     ((name, off_value),) = UNTUNED.items()
-    n_seeds = int(read_spread()["seed"].nunique())
+    n_seeds = int(shifts["n_seeds"].max())
 
     def names(rows: pd.DataFrame) -> str:
         return join_words([f"‘{target}’" for target in rows["target"]]) or "none"
 
-    helped, costs = cost[cost["change"] > 0], cost[cost["change"] < 0]
+    more, fewer = moved[moved["change"] > 0], moved[moved["change"] < 0]
+    same = moved[moved["change"] == 0]
+    noise = shifts[~shifts["shifted"] & (shifts["change"] != 0)]
+    unchanged = (
+        "moves without changing how often it is" if len(same) == 1 else "move without changing how often they are"
+    )
     text = (
         f"With the shock switched off (loading {fmt(off_value, 0)} instead of {fmt(generator_parameters()[name], 2)}) "
-        f"and the same {integer(n_seeds)} seeds, {count(len(cost), 'check target')} "
-        f"{'changes its' if len(cost) == 1 else 'change their'} number of seeds inside the article's band by "
-        f"{integer(NOTABLE_CHANGE)} or more. The tuning helps {integer(len(helped))}: "
-        f"{names(helped)}. It costs {integer(len(costs))}: {names(costs)}."
+        f"and the same {integer(n_seeds)} seeds, {integer(len(moved))} of the {integer(len(shifts))} check targets "
+        "move beyond seed-to-seed noise (the mean of their seed-by-seed differences more than "
+        f"{fmt(SHIFT_T, 0)} standard errors from zero). With the shock, {len(more) and names(more) or 'no target'} "
+        f"{'falls' if len(more) == 1 else 'fall'} inside the article's band on more seeds and "
+        f"{len(fewer) and names(fewer) or 'no target'} on fewer"
+        + (f"; {names(same)} {unchanged} in band." if len(same) else ".")
     )
-    if len(costs):
-        worst = costs.iloc[0]
+    if len(fewer):
+        worst = fewer.iloc[0]
         text += (
             f" The largest cost is to ‘{worst['target']}’, inside its band on {integer(worst['in_band_untuned'])} "
             f"seeds without the shock and on {integer(worst['in_band_tuned'])} with it."
         )
-    smaller = cost.attrs["smaller"]
     text += (
-        f" {count(smaller, 'further target')} {'changes' if smaller == 1 else 'change'} by fewer seeds (not shown); "
-        "the rest not at all."
+        f" For {count(len(noise), 'further target')} the number of seeds in band changes too, but the change cannot "
+        "be told apart from seed-to-seed noise."
     )
     glue_values({"tuning_cost": text})
     rows = pd.DataFrame(
         {
-            "Target": cost["target"],
+            "Target": moved["target"],
             "Article's band": [
-                format_band(lo, hi, u) for lo, hi, u in cost[["article_low", "article_high", "unit"]].itertuples(False)
+                format_band(lo, hi, u) for lo, hi, u in moved[["article_low", "article_high", "unit"]].itertuples(False)
             ],
-            "Mean, off": [format_value(v, u) for v, u in zip(cost["mean_untuned"], cost["unit"], strict=True)],
-            "Mean, on": [format_value(v, u) for v, u in zip(cost["mean_tuned"], cost["unit"], strict=True)],
-            "In band, off": cost["in_band_untuned"].map(integer),
-            "In band, on": cost["in_band_tuned"].map(integer),
+            "Mean, off": [format_value(v, u) for v, u in zip(moved["mean_untuned"], moved["unit"], strict=True)],
+            "Mean, on": [format_value(v, u) for v, u in zip(moved["mean_tuned"], moved["unit"], strict=True)],
+            "Paired t": moved["paired_t"].map(lambda t: fmt(t, 1)),
+            "In band, off": moved["in_band_untuned"].map(integer),
+            "In band, on": moved["in_band_tuned"].map(integer),
         }
     )
     caption = (
-        f"What the tuning of the shared scorecard shock does: the check targets whose number of calibration seeds "
-        f"(of {integer(n_seeds)}) inside the article's band changes by {integer(NOTABLE_CHANGE)} or more when the "
-        "shock is switched off, the costs first. Off: the shock switched off; on: the generator as shipped. Mean: "
-        "over the seeds; in band: seeds inside the article's band."
+        f"What the tuning of the shared scorecard shock does: the check targets it moves beyond seed-to-seed noise "
+        f"over the {integer(n_seeds)} calibration seeds, those it costs first. Off: the shock switched off; on: the "
+        "generator as shipped. Mean: over the seeds. Paired t: the mean of the seed-by-seed differences (on minus "
+        f"off) over its standard error. In band: seeds (of {integer(n_seeds)}) inside the article's band."
     )
-    return book_table(rows, caption, "tbl-tuning-cost", widths="36 20 11 11 11 11")
+    return book_table(rows, caption, "tbl-tuning-cost", widths="32 18 10 10 8 11 11")
 
 
 def _true_model_table(index_effect: float):

@@ -5,16 +5,15 @@ article's stars allow."""
 import pandas as pd
 
 from ...analysis.calibration import (
-    NOTABLE_CHANGE,
     SPREAD_SDS,
     calibration_report,
     format_band,
     misses_above,
-    notable_tuning_changes,
     outside_article_band,
     read_spread,
     seeds_in_band,
     star_band_rows,
+    tuning_shifts,
 )
 from ...analysis.models import fit_mixed, fit_models
 from ...analysis.operationalise import (
@@ -209,16 +208,18 @@ def _glue_calibration(report: pd.DataFrame, synthetic: bool, disclosure: bool) -
 
 
 def _tuning_costs() -> str:
-    """Which check targets the tuning for the headline band pushes out of their article bands on
-    :data:`NOTABLE_CHANGE` or more of the calibration seeds, as a clause."""
-    costs = notable_tuning_changes().query("change < 0")
+    """The check targets that the tuning for the headline band moves beyond seed-to-seed noise and leaves inside
+    their article bands on fewer of the calibration seeds (:func:`tuning_shifts`), as a sentence."""
+    shifts = tuning_shifts()
+    costs = shifts[shifts["shifted"] & (shifts["change"] < 0)]
     if costs.empty:
-        return f"the shock would change no other target's count of seeds in band by {integer(NOTABLE_CHANGE)} or more"
+        return "Switching the shock off moves no other target into its band more often beyond seed-to-seed noise."
     rows = costs[["target", "in_band_untuned", "in_band_tuned"]].itertuples(False)
     names = join_words(
         [f"‘{target}’ ({untuned} seeds without the shock, {tuned} with it)" for target, untuned, tuned in rows]
     )
-    return f"{count(len(costs), 'other target')} would fall inside their bands on more seeds: {names}"
+    verb = "falls inside its band" if len(costs) == 1 else "fall inside their bands"
+    return f"With the shock switched off, {count(len(costs), 'other target')} {verb} more often: {names}."
 
 
 def _tolerance_text(report: pd.DataFrame, synthetic: bool, disclosure: bool) -> str:
@@ -312,8 +313,8 @@ def _glue_star_bands(bands: pd.DataFrame, synthetic: bool) -> None:
         f"estimates the coefficient less precisely than the article's data did, and {integer(missed - above)} below "
         "it. The generator was tuned for one band only, the headline's: the scorecard indicators that are not "
         "covariates of the models share a monthly office shock, which gives the index variation of its own and also "
-        f"widens its distribution. That has a cost: switched off, {_tuning_costs()} (appendix on the synthetic "
-        "data, table of what the tuning does)."
+        f"widens its distribution. That has a cost. {_tuning_costs()} The appendix on the synthetic data shows "
+        "what the tuning does to every target."
     )
     glue_values({"bands_generator": bands_generator})
 

@@ -316,11 +316,11 @@ def _ba_regions(raw: RawData, main_frame: pd.DataFrame, true_effect: float | Non
 # --- time dependence -----------------------------------------------------------------------------------------
 
 SERIAL_NOTE = (
-    "the generator draws the outcome's office-month noise independently from month to month (only the scorecard "
+    "draws the outcome's office-month noise independently from month to month (only the scorecard "
     "indicators carry autocorrelated shocks, and they enter the model as covariates), so the errors of Model 3 are "
-    "serially uncorrelated here, and the test rejects in about one build in twenty (its nominal 5 %)"
+    "serially uncorrelated here, and the test should reject in about one build in twenty (its nominal 5 %)"
 )
-"""Why the test should not reject on synthetic data; completes the verdict's sentence."""
+"""Why the test should not reject on synthetic data; completes the verdict's sentence after its subject."""
 
 
 def _serial_correlation(main_frame: pd.DataFrame, main: MixedFit, synthetic: bool) -> None:
@@ -352,8 +352,12 @@ def _serial_correlation(main_frame: pd.DataFrame, main: MixedFit, synthetic: boo
     same_verdict = wt_office.rejects == wt.rejects
     glue_values({"wt_office_verdict": "the same verdict" if same_verdict else "the opposite verdict"})
     if synthetic:
-        verdict = "This rejection is a false positive" if wt.rejects else "The test does not reject, as expected"
-        vs_article = f"{verdict}: {SERIAL_NOTE}."
+        verdict = (
+            "This rejection is a false positive: the generator"
+            if wt.rejects
+            else "That is what the generator implies: it"
+        )
+        vs_article = f"{verdict} {SERIAL_NOTE}."
     else:
         vs_article = f"On this point the data {'contradict' if wt.rejects else 'agree with'} the article's statement."
     glue_values({"wt_vs_article": vs_article})
@@ -621,7 +625,7 @@ def _terms_table(fits: dict[str, MixedFit], terms: dict[str, list[str]], boots: 
             f"The bootstrap and the book's rule disagree on {level} for {integer(len(differ))} of the "
             f"{integer(len(judged))} coefficients: {names}"
         )
-    glue_values({"terms_boot_differs": verdict})
+    glue_values({"terms_boot_differs": verdict, "terms_rule_change": _rule_change(judged, labels)})
     by_term = pd.DataFrame(
         {
             "Coefficient": [
@@ -651,6 +655,33 @@ def _terms_table(fits: dict[str, MixedFit], terms: dict[str, list[str]], boots: 
         "tbl-few-cluster-terms",
         widths="40 12 12 12 12 12",
     )
+
+
+def _rule_change(judged: pd.DataFrame, labels: pd.Series) -> str:
+    """Which of the judged coefficients change significance between the article's rule and the book's, named with
+    their Satterthwaite df and both p-values, as a sentence."""
+    article, book = judged["p_article"].map(is_significant), judged["p_book"].map(is_significant)
+
+    def named(rows: pd.DataFrame) -> str:
+        return join_words(
+            [
+                f"‘{labels[r.term]}’{'' if r.model == 'M3' else f' (Model {r.model[1:]})'} "
+                f"(df {fmt(r.df, 1)}, p {fmt_p(r.p_article)} → {fmt_p(r.p_book)})"
+                for r in rows.itertuples()
+            ]
+        )
+
+    lost, gained = judged[article & ~book], judged[~article & book]
+    if lost.empty and gained.empty:
+        return "No coefficient changes significance between the two rules."
+    parts = []
+    if len(lost):
+        parts.append(
+            f"{count(len(lost), 'coefficient')} significant under the article's rule but not the book's: {named(lost)}"
+        )
+    if len(gained):
+        parts.append(f"{count(len(gained), 'coefficient')} significant only under the book's: {named(gained)}")
+    return "The change of rule leaves " + "; and ".join(parts) + "."
 
 
 def _rules(rules_cover: pd.DataFrame, n_replications: int) -> Markdown:
