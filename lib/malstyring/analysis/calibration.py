@@ -574,8 +574,8 @@ def tuning_shifts(tuned: pd.DataFrame | None = None, untuned: pd.DataFrame | Non
         paired_t = (
             0.0 if (diff == 0).all() else float(diff.mean() / se) if se > 0 else float(np.sign(diff.mean()) * np.inf)
         )
-        in_tuned = int(pair["value_tuned"].between(t.article_low, t.article_high).sum())
-        in_untuned = int(pair["value_untuned"].between(t.article_low, t.article_high).sum())
+        in_tuned = seeds_in_band(tuned, t.id, t.article_low, t.article_high)[0]
+        in_untuned = seeds_in_band(untuned, t.id, t.article_low, t.article_high)[0]
         rows.append(
             {
                 "id": t.id,
